@@ -1,0 +1,138 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_cors import CORS
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from api import errors, observability
+from api.conditional import finish_response
+from flask_smorest import Api
+
+from api.extensions import db, limiter, migrate
+from api.migration_support import MIGRATE_OPTIONS
+from config import Settings, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = PROJECT_ROOT / "migrations"
+log = logging.getLogger(__name__)
+
+EXPOSED_HEADERS = ["ETag", "Link", "Location", "X-Request-ID", "Retry-After", "RateLimit",
+                   "RateLimit-Policy"]
+
+
+def create_app(settings: Settings | None = None, **flask_config) -> Flask:
+    settings = settings or load_settings()
+    app = Flask("api", instance_path=str(PROJECT_ROOT / "instance"), static_folder=None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(_flask_config(app, settings))
+    app.config.update(flask_config)
+    app.json.sort_keys = False  # schema order is stable already; sorting costs per request
+    observability.configure_logging(settings.log_level)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
+    app.extensions["openapi"] = Api(app, spec_kwargs=_spec_kwargs())
+    limiter.init_app(app)
+    CORS(app, resources={r"/*": {"origins": list(settings.cors_origins)}},
+         expose_headers=EXPOSED_HEADERS, allow_headers=["Authorization", "Content-Type",
+         "If-Match", "If-None-Match", "X-Request-ID"], max_age=600)
+    errors.register_error_handlers(app)  # after smorest, so ours answer
+    observability.init_app(app)
+    app.after_request(finish_response)
+
+    _register_blueprints(app)
+    _configure_queue(app)
+    return app
+
+
+def _flask_config(app: Flask, settings: Settings) -> dict:
+    database_url = settings.database_url or f"sqlite:///{app.instance_path}/marginalia.db"
+    engine_options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {
+        "MARGINALIA": settings,
+        "SECRET_KEY": settings.secret_key or _instance_secret(app),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "MAX_CONTENT_LENGTH": settings.max_body_bytes,
+        "API_TITLE": "Marginalia",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.1.0",
+        "RATELIMIT_ENABLED": settings.ratelimits,
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "marginalia",
+    }
+
+
+def _instance_secret(app: Flask) -> str:
+    """A signing key kept in the instance folder, so the embedded mode needs no setup."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _spec_kwargs() -> dict:
+    return {
+        "info": {
+            "description": (
+                "Marginalia: posts, authors and tags for frontends; moderated comments, "
+                "pingbacks and webhooks.\n\nErrors are RFC 9457 `application/problem+json`. "
+                "Collections use cursor pagination: follow `next` (also sent as "
+                "`Link: <...>; rel=\"next\"`). Every read has an `ETag`; send it back in "
+                "`If-None-Match` for a 304, or in `If-Match` on PATCH/DELETE to refuse a "
+                "lost update (412). Staff operations need `Authorization: Bearer <token>`."
+            ),
+        },
+        "components": {
+            "securitySchemes": {
+                "staffToken": {"type": "http", "scheme": "bearer",
+                               "description": "A staff token (mgl_...) with one role"},
+            },
+        },
+    }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from api.auth.routes import blp as tokens
+    from api.content.routes import blp as posts
+    from api.content.taxonomy_routes import blp as taxonomy
+    from api.events.routes import blp as events
+    from api.meta import blp as meta
+
+    smorest = app.extensions["openapi"]
+    for blueprint in (meta, posts, taxonomy, events, tokens):
+        smorest.register_blueprint(blueprint)
+
+
+def _configure_queue(app: Flask) -> None:
+    from api.events.services import install_session_hooks
+    from api.worker import configure_queue
+
+    configure_queue(app)
+    install_session_hooks()  # idempotent: hooks are per process, not per app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets readers run beside the writer; foreign keys are off by default in SQLite."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,54 @@
+"""The HTTP side of authentication: reading the bearer token once per request."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, request
+
+from api.auth import services
+from api.auth.policy import Actor, Permission, ensure
+from api.errors import Unauthorized
+
+_UNSET = object()
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Use the Authorization: Bearer <token> scheme.")
+    return token.strip()
+
+
+def current_actor() -> Actor | None:
+    """The staff member behind this request, or None for a public request."""
+    cached = g.get("actor", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    token = bearer_token()
+    if token is None:
+        actor = None
+    elif not services.is_staff_token(token):
+        raise Unauthorized("This is not a staff token.")
+    else:
+        actor = services.authenticate(token)
+    g.actor = actor
+    return actor
+
+
+def requires(permission: Permission):
+    """Route decorator: 401 without a valid token, 403 without `permission`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            ensure(current_actor(), permission)
+            return view(*args, **kwargs)
+
+        wrapper._marginalia_permission = permission
+        return wrapper
+
+    return decorator

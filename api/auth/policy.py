@@ -1,0 +1,85 @@
+"""Who may do what. Every authorisation decision in the API is made here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from api.errors import Forbidden, Unauthorized
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+    AUTHOR = "author"
+    MODERATOR = "moderator"
+
+
+class Permission(StrEnum):
+    READ_DRAFTS = "drafts.read"
+    WRITE_POSTS = "posts.write"
+    WRITE_TAXONOMY = "taxonomy.write"  # authors and tags
+    MODERATE = "comments.moderate"
+    READ_EVENTS = "events.read"
+    MANAGE_WEBHOOKS = "webhooks.manage"
+    MANAGE_TOKENS = "tokens.manage"
+    MANAGE_SETTINGS = "settings.manage"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.EDITOR: frozenset({Permission.READ_DRAFTS, Permission.WRITE_POSTS,
+                            Permission.WRITE_TAXONOMY}),
+    # An author's post permissions are limited to their own posts (see may_write_post).
+    Role.AUTHOR: frozenset({Permission.READ_DRAFTS, Permission.WRITE_POSTS}),
+    Role.MODERATOR: frozenset({Permission.MODERATE}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The staff member behind a request."""
+
+    token_id: int
+    name: str
+    role: Role
+    author_id: int | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    @property
+    def can_read_drafts(self) -> bool:
+        return self.can(Permission.READ_DRAFTS)
+
+    @property
+    def sees_all_posts(self) -> bool:
+        return self.role in (Role.ADMIN, Role.EDITOR)
+
+
+def ensure(actor: Actor | None, permission: Permission) -> Actor:
+    """The actor, if it holds `permission`; 401 without one, 403 without the right."""
+    if actor is None:
+        raise Unauthorized("This operation needs a staff token: Authorization: Bearer <token>.")
+    if not actor.can(permission):
+        raise Forbidden(f"The {actor.role} role may not do this ({permission}).")
+    return actor
+
+
+def may_write_post(actor: Actor, author_id: int | None) -> bool:
+    if not actor.can(Permission.WRITE_POSTS):
+        return False
+    return actor.sees_all_posts or (author_id is not None and author_id == actor.author_id)
+
+
+def ensure_may_write_post(actor: Actor | None, author_id: int | None) -> Actor:
+    actor = ensure(actor, Permission.WRITE_POSTS)
+    if not may_write_post(actor, author_id):
+        raise Forbidden("Authors may only write their own posts.")
+    return actor
+
+
+def may_read_draft(actor: Actor | None, author_id: int | None) -> bool:
+    if actor is None or not actor.can(Permission.READ_DRAFTS):
+        return False
+    return actor.sees_all_posts or author_id == actor.author_id

@@ -1,0 +1,47 @@
+"""Staff tokens over HTTP (admin only)."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth import services
+from api.auth.guard import requires
+from api.auth.policy import Permission
+from api.auth.schemas import NewTokenSchema, TokenListSchema, TokenSchema
+from api.docs import problems, staff
+from api.responses import json_response
+
+blp = Blueprint("tokens", __name__, url_prefix="/v1", description="Staff tokens")
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @staff(blp)
+    @requires(Permission.MANAGE_TOKENS)
+    @blp.response(200, TokenListSchema)
+    @problems(blp, 401, 403)
+    def get(self):
+        """List staff tokens (never the tokens themselves)"""
+        return {"items": services.list_tokens()}
+
+    @staff(blp)
+    @requires(Permission.MANAGE_TOKENS)
+    @blp.arguments(TokenSchema)
+    @blp.response(201, NewTokenSchema)
+    @problems(blp, 400, 401, 403, 404, 422)
+    def post(self, data):
+        """Issue a token; its value is in this response only"""
+        token, plain = services.create_token(data["name"], data["role"], data.get("author"))
+        body = NewTokenSchema().dump(token)
+        body["token"] = plain
+        return json_response(body, 201)
+
+
+@blp.route("/tokens/<int:token_id>")
+class Token(MethodView):
+    @staff(blp)
+    @requires(Permission.MANAGE_TOKENS)
+    @blp.response(204)
+    @problems(blp, 401, 403, 404)
+    def delete(self, token_id):
+        """Revoke a token; it stops working at once"""
+        services.revoke_token(token_id)

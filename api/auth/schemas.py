@@ -1,0 +1,26 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from api.auth.policy import Role
+from api.schemas import Timestamp
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    author = ma.fields.String(load_only=True, validate=validate.Length(min=1, max=200),
+                              metadata={"description": "Author slug, for author tokens"})
+    author_id = ma.fields.Integer(dump_only=True, allow_none=True)
+    prefix = ma.fields.String(dump_only=True, metadata={"description": "First characters"})
+    created_at = Timestamp(dump_only=True)
+    revoked_at = Timestamp(dump_only=True, allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = ma.fields.String(dump_only=True,
+                             metadata={"description": "The token itself, shown only now"})
+
+
+class TokenListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TokenSchema))

@@ -1,0 +1,64 @@
+"""Issuing, listing, revoking and checking staff tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from api.auth.models import ApiToken
+from api.auth.policy import Actor, Role
+from api.content.taxonomy import author_id_for_slug
+from api.errors import InvalidInput, NotFound, Unauthorized
+from api.extensions import db
+from api.types import utcnow
+
+TOKEN_PREFIX = "mgl_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_staff_token(token: str) -> bool:
+    return token.startswith(TOKEN_PREFIX)
+
+
+def create_token(name: str, role: str, author_slug: str | None = None) -> tuple[ApiToken, str]:
+    """A new token; the plain value is returned once and never stored."""
+    author_id = author_id_for_slug(author_slug) if author_slug else None
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidInput(errors={"role": [f"Must be one of {', '.join(Role)}."]}) from None
+    if role is Role.AUTHOR and author_id is None:
+        raise InvalidInput(errors={"author": ["An author token needs the author it writes as."]})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, role=role.value, token_hash=hash_token(plain),
+                     prefix=plain[:12], author_id=author_id if role is Role.AUTHOR else None)
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def list_tokens() -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_token(token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.session.commit()
+
+
+def authenticate(plain: str) -> Actor:
+    """The actor a staff token stands for; 401 when it is unknown or revoked."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("The token is unknown or has been revoked.")
+    return Actor(token_id=token.id, name=token.name, role=Role(token.role),
+                 author_id=token.author_id)

@@ -1,0 +1,123 @@
+"""The `marginalia` command: serve, worker, demo, token, openapi (and Flask-Migrate's db)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from config import ConfigError, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def _create_app():
+    from api.app import create_app
+
+    try:
+        return create_app(load_settings())
+    except ConfigError as exc:
+        click.echo(f"marginalia: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False)
+def cli():
+    """Marginalia: a headless CMS with moderated comments, pingbacks and webhooks."""
+
+
+def upgrade_database() -> None:
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@cli.command()
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="gunicorn worker processes (default: MARGINALIA_WORKERS or 1)")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@with_appcontext
+def serve(workers, threads):
+    """Migrate, load the demo on an empty database, and serve with gunicorn."""
+    from api.demo.loader import load_demo
+    from api.server import Server
+
+    settings = current_app.config["MARGINALIA"]
+    workers = workers or settings.workers
+    upgrade_database()
+    if settings.demo_on_empty and load_demo():
+        click.echo("Loaded the demo content.")
+    if workers > 1 and not settings.uses_redis:
+        log.warning("%d workers with memory:// rate limits and caches: limits are per "
+                    "process; set MARGINALIA_REDIS_URL for correct limits", workers)
+    click.echo(f"Marginalia on http://{settings.host}:{settings.port}/v1/posts")
+    Server(settings, workers=workers, threads=threads).run()
+
+
+@cli.command()
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True)
+@with_appcontext
+def worker(threads):
+    """Run the task consumer (scheduled posts, event fan-out, deliveries)."""
+    from api.worker import run_consumer
+
+    run_consumer(workers=threads)
+
+
+@cli.command()
+@with_appcontext
+def demo():
+    """Load the demo content (the seed page) unless it is there already."""
+    from api.demo.loader import load_demo
+
+    upgrade_database()
+    steps = ["author", "tag", "tag", "tag", "post", "linking post"]
+    with click.progressbar(length=len(steps), label="Loading demo") as bar:
+        loaded = load_demo(progress=lambda step: bar.update(1))
+    click.echo("Demo content loaded." if loaded else "Demo content was already there.")
+
+
+@cli.group()
+def token():
+    """Staff tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "author",
+                                                          "moderator"]))
+@click.option("--name", default=None, help="What the token is for (default: the role)")
+@click.option("--author", "author_slug", default=None, help="Author slug, for author tokens")
+@with_appcontext
+def token_create(role, name, author_slug):
+    """Issue a token and print it once."""
+    from api.auth.services import create_token
+    from api.errors import DomainError
+
+    upgrade_database()
+    try:
+        _, plain = create_token(name or role, role, author_slug)
+    except DomainError as exc:
+        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.errors or {}).items())
+        raise click.ClickException(detail or exc.detail) from None
+    click.echo(plain)
+
+
+@cli.command()
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("openapi.yaml"), show_default=True)
+@with_appcontext
+def openapi(output):
+    """Write the OpenAPI contract generated from the code."""
+    from api.meta import openapi_document
+
+    output.write_text(openapi_document(current_app), encoding="utf-8")
+    click.echo(f"Wrote {output}")
+
+
+def main():
+    cli(prog_name="marginalia")

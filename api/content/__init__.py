@@ -1,0 +1,1 @@
+"""Posts, authors and tags: what frontends read and staff write."""

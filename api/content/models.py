@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.extensions import db
+from api.types import UTCDateTime, utcnow
+
+POST_STATUSES = ("draft", "scheduled", "published")
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Author(db.Model):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(320))
+    website: Mapped[str | None] = mapped_column(String(2000))
+    avatar_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Rendered and sanitised once, when saved, so reads never run Markdown.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    # Derived from the body when saved; served when no excerpt was written.
+    auto_excerpt: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="RESTRICT"),
+                                           index=True)
+    comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Approved comments and pingbacks; kept by the comments area through its services.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    author: Mapped[Author] = relationship(lazy="joined", innerjoin=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, lazy="selectin",
+                                           order_by="Tag.slug")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_posts_status_published_at_id", "status", "published_at", "id"),
+        Index("ix_posts_created_at_id", "created_at", "id"),
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "published"

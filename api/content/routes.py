@@ -1,0 +1,89 @@
+"""Posts over HTTP."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth.guard import current_actor, requires
+from api.auth.policy import Permission
+from api.conditional import if_match_guard
+from api.content import services
+from api.content.schemas import PostListArgs, PostPage, PostPatchSchema, PostReadArgs, \
+    PostSchema, PostWriteSchema
+from api.content.views import post_schema, single_post_schema
+from api.docs import problems, staff
+from api.pagination import CursorCodec
+from api.responses import created, json_response, page_body
+
+blp = Blueprint("posts", __name__, url_prefix="/v1", description="Posts")
+
+
+def _codec() -> CursorCodec:
+    return CursorCodec(current_app.config["SECRET_KEY"], "posts")
+
+
+def _staff_view(post) -> dict:
+    return json_response(single_post_schema(True).dump(post))
+
+
+@blp.route("/posts")
+class Posts(MethodView):
+    @blp.arguments(PostListArgs, location="query")
+    @blp.response(200, PostPage)
+    @problems(blp, 400, 401, 422)
+    def get(self, args):
+        """List published posts, newest first (staff: drafts and scheduled with `status`)"""
+        actor = current_actor()
+        filters = services.PostFilters(
+            tag=args.get("tag"), author=args.get("author"), q=args.get("q"),
+            published_after=args.get("published_after"),
+            published_before=args.get("published_before"), status=args.get("status"),
+        )
+        page = services.list_posts(actor, filters, limit=args["limit"], cursor=args["cursor"],
+                                   codec=_codec())
+        include = args["include"]
+        schema = post_schema(staff=actor is not None, full_author="author" in include,
+                             full_tags="tags" in include, fields=args["fields"])
+        return page_body(page, lambda items: schema.dump(items, many=True))
+
+    @staff(blp)
+    @requires(Permission.WRITE_POSTS)
+    @blp.arguments(PostWriteSchema)
+    @blp.response(201, PostSchema)
+    @problems(blp, 400, 401, 403, 409, 413, 422)
+    def post(self, data):
+        """Create a post (draft, scheduled or published)"""
+        post = services.create_post(current_actor(), data)
+        return created(_staff_view(post), url_for("posts.Post", slug=post.slug))
+
+
+@blp.route("/posts/<string:slug>")
+class Post(MethodView):
+    @blp.arguments(PostReadArgs, location="query")
+    @blp.response(200, PostSchema)
+    @problems(blp, 401, 404, 422)
+    def get(self, args, slug):
+        """Read one post with its author and tags (drafts need a staff token)"""
+        actor = current_actor()
+        post = services.get_post(actor, slug)
+        return json_response(single_post_schema(actor is not None, args["fields"]).dump(post))
+
+    @staff(blp)
+    @requires(Permission.WRITE_POSTS)
+    @blp.arguments(PostPatchSchema)
+    @blp.response(200, PostSchema)
+    @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
+    def patch(self, changes, slug):
+        """Change a post; send If-Match with its ETag to refuse lost updates"""
+        post = services.update_post(current_actor(), slug, changes, if_match_guard(_staff_view))
+        return json_response(_staff_view(post))
+
+    @staff(blp)
+    @requires(Permission.WRITE_POSTS)
+    @blp.response(204)
+    @problems(blp, 401, 403, 404, 412)
+    def delete(self, slug):
+        """Delete a post"""
+        services.delete_post(current_actor(), slug, if_match_guard(_staff_view))

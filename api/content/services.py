@@ -1,0 +1,333 @@
+"""Posts: the publishing rules, one function per use case, each owning its commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
+from api.content.models import Author, Post, Tag, post_tags
+from api.content.slugs import slug_from, unique_slug
+from api.content.taxonomy import author_id_for_slug
+from api.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from api.events.services import after_commit, record_event
+from api.extensions import db
+from api.pagination import CursorCodec, Page, SortKey, paginate
+from api.rendering import plain_text, render_post
+from api.types import utcnow
+from api.worker import queue_at
+
+Precondition = Callable[[Post], None] | None
+EXCERPT_WORDS = 55  # WordPress's automatic excerpt length
+
+
+@dataclass(frozen=True)
+class PostFilters:
+    tag: str | None = None
+    author: str | None = None
+    q: str | None = None
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+    status: str | None = None  # staff only; None means published
+
+
+def post_data(post: Post) -> dict:
+    """The post as events carry it."""
+    return {
+        "id": post.id,
+        "slug": post.slug,
+        "title": post.title,
+        "status": post.status,
+        "published_at": post.published_at.isoformat() if post.published_at else None,
+        "author": post.author.slug,
+        "tags": [tag.slug for tag in post.tags],
+    }
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def list_posts(actor: Actor | None, filters: PostFilters, *, limit: int, cursor: str | None,
+               codec: CursorCodec) -> Page:
+    query = select(Post)
+    status = filters.status if actor is not None and actor.can_read_drafts else None
+    if status in (None, "published"):
+        query = query.where(Post.status == "published")
+        keys = [SortKey(Post.published_at, True, "datetime"), SortKey(Post.id, True)]
+        key_of = _published_key
+    else:
+        if status != "any":
+            query = query.where(Post.status == status)
+        if not actor.sees_all_posts:
+            query = query.where(Post.author_id == actor.author_id)
+        keys = [SortKey(Post.created_at, True, "datetime"), SortKey(Post.id, True)]
+        key_of = _created_key
+    query = _filtered(query, filters)
+    return paginate(db.session, query, keys, limit=limit, cursor=cursor, codec=codec,
+                    key_of=key_of)
+
+
+def _published_key(post: Post) -> list:
+    return [post.published_at, post.id]
+
+
+def _created_key(post: Post) -> list:
+    return [post.created_at, post.id]
+
+
+def _filtered(query: Select, filters: PostFilters) -> Select:
+    if filters.tag:
+        query = query.where(
+            Post.id.in_(select(post_tags.c.post_id).join(Tag).where(Tag.slug == filters.tag))
+        )
+    if filters.author:
+        query = query.where(
+            Post.author_id == select(Author.id).where(Author.slug == filters.author)
+            .scalar_subquery()
+        )
+    if filters.published_after:
+        query = query.where(Post.published_at > filters.published_after)
+    if filters.published_before:
+        query = query.where(Post.published_at < filters.published_before)
+    if filters.q:
+        query = query.where(_matches(filters.q))
+    return query
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _matches(q: str):
+    """Full-text match over title and body: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
+
+    Both indexes are created by the migrations; every word of `q` must occur.
+    """
+    words = _WORD.findall(q)[:20]
+    if not words:
+        return Post.id.is_(None)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return text(
+            "to_tsvector('simple', posts.title || ' ' || posts.body) "
+            "@@ plainto_tsquery('simple', :q)"
+        ).bindparams(q=" ".join(words))
+    fts_query = " ".join(f'"{word}"' for word in words)
+    return Post.id.in_(
+        select(text("rowid")).select_from(text("posts_fts"))
+        .where(text("posts_fts MATCH :q")).params(q=fts_query)
+    )
+
+
+def get_post(actor: Actor | None, slug: str) -> Post:
+    post = db.session.scalar(select(Post).where(Post.slug == slug))
+    if post is None or (not post.is_public and not may_read_draft(actor, post.author_id)):
+        raise NotFound(f"No post with slug {slug!r}.")
+    return post
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def create_post(actor: Actor | None, data: dict) -> Post:
+    author_id = _author_for(actor, data.get("author"))
+    ensure_may_write_post(actor, author_id)
+    post = Post(author_id=author_id, title=data["title"], comments_open=data["comments_open"])
+    post.slug = data.get("slug") or unique_slug(Post, data["title"], "post")
+    _set_body(post, data.get("body", ""), data.get("excerpt"))
+    status, published_at = _check_status(data["status"], data.get("published_at"))
+    post.status, post.published_at = status, published_at
+    post.tags = _tags_for(data.get("tags", []))
+    db.session.add(post)
+    _flush(post, "created")
+    record_event(_created_event(post), {"post": post_data(post)})
+    _queue_publication(post)
+    db.session.commit()
+    return post
+
+
+def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Precondition) -> Post:
+    post = _locked_post(actor, slug, precondition)
+    before_status, before_slug, before_body = post.status, post.slug, post.body
+    if "author" in changes:
+        new_author = _author_for(actor, changes["author"])
+        ensure_may_write_post(actor, new_author)
+        post.author_id = new_author
+    for name in ("title", "slug", "comments_open"):
+        if name in changes:
+            setattr(post, name, changes[name])
+    if "body" in changes or "excerpt" in changes:
+        _set_body(post, changes.get("body", post.body), changes.get("excerpt", post.excerpt))
+    if "tags" in changes:
+        post.tags = _tags_for(changes["tags"])
+    if "status" in changes or "published_at" in changes:
+        published_at = changes.get("published_at", post.published_at)
+        if changes.get("status") == "published" and before_status != "published" \
+                and "published_at" not in changes:
+            published_at = None  # publishing a draft stamps it now
+        post.status, post.published_at = _check_status(changes.get("status", post.status),
+                                                       published_at)
+    post.updated_at = utcnow()
+    _flush(post, "updated")
+    record_event(_update_event(before_status, post.status), {
+        "post": post_data(post),
+        "previous_slug": before_slug,
+        "changed": sorted(changes),
+        "body_changed": post.body != before_body,
+    })
+    _queue_publication(post)
+    db.session.commit()
+    return post
+
+
+def delete_post(actor: Actor | None, slug: str, precondition: Precondition) -> None:
+    post = _locked_post(actor, slug, precondition)
+    data = post_data(post)
+    db.session.delete(post)
+    _flush(post, "deleted")
+    record_event("post.deleted", {"post": data})
+    db.session.commit()
+
+
+def publish_due_posts() -> int:
+    """Publish scheduled posts whose time has come; run by the worker.
+
+    Each post flips from scheduled to published in one conditional UPDATE, so two
+    workers racing over the same post publish it once.
+    """
+    now = utcnow()
+    due = list(db.session.scalars(
+        select(Post.id).where(Post.status == "scheduled", Post.published_at <= now)
+        .order_by(Post.published_at).limit(500)
+    ))
+    published = 0
+    for post_id in due:
+        post = db.session.scalar(select(Post).where(Post.id == post_id,
+                                                    Post.status == "scheduled")
+                                 .with_for_update(skip_locked=True))
+        if post is None:
+            continue
+        post.status = "published"
+        try:
+            db.session.flush()
+        except StaleDataError:
+            db.session.rollback()
+            continue
+        record_event("post.published", {"post": post_data(post), "scheduled": True})
+        db.session.commit()
+        published += 1
+    db.session.commit()
+    return published
+
+
+# --- rules -----------------------------------------------------------------------------
+
+
+def _author_for(actor: Actor | None, author_slug: str | None) -> int | None:
+    if author_slug:
+        try:
+            return author_id_for_slug(author_slug)
+        except NotFound:
+            raise InvalidInput(errors={"author": [f"No author with slug {author_slug!r}."]}) \
+                from None
+    if actor is not None and actor.role is Role.AUTHOR:
+        return actor.author_id
+    if actor is None:
+        return None
+    raise InvalidInput(errors={"author": ["Name the post's author (an author slug)."]})
+
+
+def _check_status(status: str, published_at: datetime | None) -> tuple[str, datetime | None]:
+    now = utcnow()
+    if status == "scheduled":
+        if published_at is None or published_at <= now:
+            raise InvalidInput(errors={"published_at": [
+                "A scheduled post needs a published_at in the future."]})
+    elif status == "published":
+        if published_at is None:
+            published_at = now
+        elif published_at > now:
+            raise InvalidInput(errors={"published_at": [
+                "That time is in the future: use status scheduled."]})
+    return status, published_at
+
+
+def _set_body(post: Post, body: str, excerpt: str | None) -> None:
+    post.body = body
+    post.body_html = render_post(body)
+    post.excerpt = excerpt or ""
+    words = plain_text(post.body_html).split()
+    post.auto_excerpt = " ".join(words[:EXCERPT_WORDS]) + (" […]" if len(words) > EXCERPT_WORDS
+                                                            else "")
+
+
+def _tags_for(names: list[str]) -> list[Tag]:
+    """Tags by slug or name; names nobody has used yet become new tags."""
+    wanted = {slug_from(name, "tag"): name for name in names}
+    existing = {tag.slug: tag for tag in db.session.scalars(
+        select(Tag).where(Tag.slug.in_(list(wanted))))}
+    tags = []
+    for slug, name in wanted.items():
+        tag = existing.get(slug)
+        if tag is None:
+            tag = Tag(slug=slug, name=name.strip())
+            db.session.add(tag)
+            db.session.flush()
+            record_event("tag.created", {"tag": {"id": tag.id, "slug": slug, "name": tag.name}})
+        tags.append(tag)
+    return tags
+
+
+def _locked_post(actor: Actor | None, slug: str, precondition: Precondition) -> Post:
+    post = db.session.scalar(select(Post).where(Post.slug == slug).with_for_update(of=Post))
+    if post is None or (not post.is_public and not may_read_draft(actor, post.author_id)):
+        raise NotFound(f"No post with slug {slug!r}.")
+    try:
+        ensure_may_write_post(actor, post.author_id)
+    except Forbidden:
+        db.session.rollback()
+        raise
+    if precondition:
+        precondition(post)
+    return post
+
+
+def _flush(post: Post, verb: str) -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(f"The slug {post.slug!r} is taken by another post.") from None
+    except StaleDataError:
+        db.session.rollback()
+        raise PreconditionFailed(f"The post changed while it was being {verb}; retry.") \
+            from None
+
+
+def _queue_publication(post: Post) -> None:
+    """A scheduled post gets a queued publication at its time (the sweep backs it up)."""
+    if post.status != "scheduled":
+        return
+    from api.content.tasks import publish_scheduled
+
+    eta = post.published_at
+    after_commit(lambda: queue_at(publish_scheduled, eta))
+
+
+def _created_event(post: Post) -> str:
+    return {"published": "post.published", "scheduled": "post.scheduled"}.get(
+        post.status, "post.created")
+
+
+def _update_event(before: str, after: str) -> str:
+    if after == "published" and before != "published":
+        return "post.published"
+    if before == "published" and after != "published":
+        return "post.unpublished"
+    if after == "scheduled" and before != "scheduled":
+        return "post.scheduled"
+    return "post.updated"

@@ -1,0 +1,147 @@
+"""Authors and tags: create, read, update, delete, with published post counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.auth.policy import Actor, Permission, ensure
+from api.content.models import Author, Post, Tag, post_tags
+from api.content.slugs import unique_slug
+from api.errors import Conflict, NotFound, PreconditionFailed
+from api.events.services import record_event
+from api.extensions import db
+from api.pagination import CursorCodec, Page, SortKey, paginate
+from api.types import utcnow
+
+Precondition = Callable[[object], None] | None
+
+AUTHOR_FIELDS = ("name", "slug", "bio", "email", "website", "avatar_url")
+TAG_FIELDS = ("name", "slug", "description")
+
+
+def author_data(author: Author) -> dict:
+    """The author as events carry it: public fields only."""
+    return {"id": author.id, "slug": author.slug, "name": author.name}
+
+
+def tag_data(tag: Tag) -> dict:
+    return {"id": tag.id, "slug": tag.slug, "name": tag.name}
+
+
+class _Taxonomy:
+    """Shared rules of authors and tags: slugged, counted, evented resources."""
+
+    def __init__(self, model, kind: str, fields: tuple[str, ...], to_event: Callable,
+                 count_column):
+        self.model, self.kind, self.fields = model, kind, fields
+        self.to_event, self.count_column = to_event, count_column
+
+    def list(self, *, limit: int, cursor: str | None, codec: CursorCodec) -> Page:
+        keys = [SortKey(self.model.slug, kind="str")]
+        page = paginate(db.session, select(self.model), keys, limit=limit, cursor=cursor,
+                        codec=codec, key_of=lambda row: [row.slug])
+        self.attach_counts(page.items)
+        return page
+
+    def get(self, slug: str):
+        item = db.session.scalar(select(self.model).where(self.model.slug == slug))
+        if item is None:
+            raise NotFound(f"No {self.kind} with slug {slug!r}.")
+        self.attach_counts([item])
+        return item
+
+    def attach_counts(self, items) -> None:
+        if not items:
+            return
+        ids = [item.id for item in items]
+        published = (Post.status == "published")
+        if self.model is Author:
+            query = (select(Post.author_id, func.count()).where(published,
+                     Post.author_id.in_(ids)).group_by(Post.author_id))
+        else:
+            query = (select(post_tags.c.tag_id, func.count())
+                     .join(Post, Post.id == post_tags.c.post_id)
+                     .where(published, post_tags.c.tag_id.in_(ids))
+                     .group_by(post_tags.c.tag_id))
+        counts = dict(db.session.execute(query).all())
+        for item in items:
+            item.post_count = counts.get(item.id, 0)
+
+    def create(self, actor: Actor | None, data: dict):
+        ensure(actor, Permission.WRITE_TAXONOMY)
+        item = self.model(**{k: v for k, v in data.items() if k in self.fields})
+        if not data.get("slug"):
+            item.slug = unique_slug(self.model, data["name"], self.kind)
+        db.session.add(item)
+        self._flush_unique(item.slug)
+        record_event(f"{self.kind}.created", {self.kind: self.to_event(item)})
+        db.session.commit()
+        item.post_count = 0
+        return item
+
+    def update(self, actor: Actor | None, slug: str, changes: dict, precondition: Precondition):
+        ensure(actor, Permission.WRITE_TAXONOMY)
+        item = self._locked(slug, precondition)
+        for name, value in changes.items():
+            if name in self.fields:
+                setattr(item, name, value)
+        item.updated_at = utcnow()
+        self._flush_unique(item.slug)
+        record_event(f"{self.kind}.updated", {self.kind: self.to_event(item),
+                                               "previous_slug": slug})
+        db.session.commit()
+        self.attach_counts([item])
+        return item
+
+    def delete(self, actor: Actor | None, slug: str, precondition: Precondition) -> None:
+        ensure(actor, Permission.WRITE_TAXONOMY)
+        item = self._locked(slug, precondition)
+        data = self.to_event(item)
+        db.session.delete(item)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise Conflict(f"This {self.kind} still has posts; move or delete them first.") \
+                from None
+        except StaleDataError:
+            db.session.rollback()
+            raise PreconditionFailed(f"The {self.kind} changed meanwhile; retry.") from None
+        record_event(f"{self.kind}.deleted", {self.kind: data})
+        db.session.commit()
+
+    def _locked(self, slug: str, precondition: Precondition):
+        item = db.session.scalar(
+            select(self.model).where(self.model.slug == slug).with_for_update()
+        )
+        if item is None:
+            raise NotFound(f"No {self.kind} with slug {slug!r}.")
+        self.attach_counts([item])
+        if precondition:
+            precondition(item)
+        return item
+
+    def _flush_unique(self, slug: str) -> None:
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise Conflict(f"The slug {slug!r} is taken by another {self.kind}.") from None
+        except StaleDataError:
+            db.session.rollback()
+            raise PreconditionFailed(f"The {self.kind} changed meanwhile; retry.") from None
+
+
+authors = _Taxonomy(Author, "author", AUTHOR_FIELDS, author_data, Post.author_id)
+tags = _Taxonomy(Tag, "tag", TAG_FIELDS, tag_data, post_tags.c.tag_id)
+
+
+def author_id_for_slug(slug: str) -> int:
+    author_id = db.session.scalar(select(Author.id).where(Author.slug == slug))
+    if author_id is None:
+        raise NotFound(f"No author with slug {slug!r}.")
+    return author_id

@@ -1,0 +1,129 @@
+"""Authors and tags over HTTP."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth.guard import current_actor, requires
+from api.auth.policy import Permission
+from api.conditional import if_match_guard
+from api.content.schemas import AuthorPage, AuthorPatchSchema, AuthorSchema, TagPage, \
+    TagPatchSchema, TagSchema
+from api.content.taxonomy import authors, tags
+from api.content.views import author_schema, tag_schema
+from api.docs import problems, staff
+from api.pagination import CursorCodec, PageArgsSchema
+from api.responses import created, json_response, page_body
+
+blp = Blueprint("taxonomy", __name__, url_prefix="/v1", description="Authors and tags")
+
+
+def _codec(kind: str) -> CursorCodec:
+    return CursorCodec(current_app.config["SECRET_KEY"], kind)
+
+
+def _author_view(author) -> dict:
+    return author_schema(staff=True).dump(author)
+
+
+def _tag_view(tag) -> dict:
+    return tag_schema().dump(tag)
+
+
+@blp.route("/authors")
+class Authors(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, AuthorPage)
+    @problems(blp, 400, 401, 422)
+    def get(self, args):
+        """List authors by slug, with their published post counts"""
+        page = authors.list(limit=args["limit"], cursor=args["cursor"], codec=_codec("authors"))
+        schema = author_schema(staff=current_actor() is not None, many=True)
+        return page_body(page, schema.dump)
+
+    @staff(blp)
+    @requires(Permission.WRITE_TAXONOMY)
+    @blp.arguments(AuthorSchema)
+    @blp.response(201, AuthorSchema)
+    @problems(blp, 400, 401, 403, 409, 413, 422)
+    def post(self, data):
+        """Create an author"""
+        author = authors.create(current_actor(), data)
+        return created(_author_view(author), url_for("taxonomy.Author", slug=author.slug))
+
+
+@blp.route("/authors/<string:slug>")
+class Author(MethodView):
+    @blp.response(200, AuthorSchema)
+    @problems(blp, 401, 404)
+    def get(self, slug):
+        """Read one author (email for staff only)"""
+        return json_response(author_schema(staff=current_actor() is not None).dump(authors.get(slug)))
+
+    @staff(blp)
+    @requires(Permission.WRITE_TAXONOMY)
+    @blp.arguments(AuthorPatchSchema)
+    @blp.response(200, AuthorSchema)
+    @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
+    def patch(self, changes, slug):
+        """Change an author; If-Match guards against lost updates"""
+        author = authors.update(current_actor(), slug, changes, if_match_guard(_author_view))
+        return json_response(_author_view(author))
+
+    @staff(blp)
+    @requires(Permission.WRITE_TAXONOMY)
+    @blp.response(204)
+    @problems(blp, 401, 403, 404, 409, 412)
+    def delete(self, slug):
+        """Delete an author who has no posts"""
+        authors.delete(current_actor(), slug, if_match_guard(_author_view))
+
+
+@blp.route("/tags")
+class Tags(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, TagPage)
+    @problems(blp, 400, 401, 422)
+    def get(self, args):
+        """List tags by slug, with their published post counts"""
+        page = tags.list(limit=args["limit"], cursor=args["cursor"], codec=_codec("tags"))
+        return page_body(page, tag_schema(many=True).dump)
+
+    @staff(blp)
+    @requires(Permission.WRITE_TAXONOMY)
+    @blp.arguments(TagSchema)
+    @blp.response(201, TagSchema)
+    @problems(blp, 400, 401, 403, 409, 413, 422)
+    def post(self, data):
+        """Create a tag"""
+        tag = tags.create(current_actor(), data)
+        return created(_tag_view(tag), url_for("taxonomy.Tag", slug=tag.slug))
+
+
+@blp.route("/tags/<string:slug>")
+class Tag(MethodView):
+    @blp.response(200, TagSchema)
+    @problems(blp, 401, 404)
+    def get(self, slug):
+        """Read one tag with its published post count"""
+        return json_response(_tag_view(tags.get(slug)))
+
+    @staff(blp)
+    @requires(Permission.WRITE_TAXONOMY)
+    @blp.arguments(TagPatchSchema)
+    @blp.response(200, TagSchema)
+    @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
+    def patch(self, changes, slug):
+        """Change a tag; If-Match guards against lost updates"""
+        tag = tags.update(current_actor(), slug, changes, if_match_guard(_tag_view))
+        return json_response(_tag_view(tag))
+
+    @staff(blp)
+    @requires(Permission.WRITE_TAXONOMY)
+    @blp.response(204)
+    @problems(blp, 401, 403, 404, 412)
+    def delete(self, slug):
+        """Delete a tag (its posts keep their other tags)"""
+        tags.delete(current_actor(), slug, if_match_guard(_tag_view))

@@ -1,0 +1,80 @@
+"""`marginalia demo`: the seed page as content, through the same services the API uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from api.auth.policy import Actor, Role
+from api.content import services as posts
+from api.content.taxonomy import authors, tags
+from api.demo.seed import read_seed
+from api.errors import NotFound
+
+SYSTEM = Actor(token_id=0, name="demo loader", role=Role.ADMIN)
+AUTHOR = {
+    "name": "China Copyright and Media",
+    "slug": "china-copyright-and-media",
+    "bio": "Translations of and commentary on Chinese law and policy documents on media, "
+           "copyright and the Internet.",
+    "website": "https://chinacopyrightandmedia.wordpress.com/",
+}
+TAGS = [
+    ("Cybersecurity", "Cybersecurity and Internet governance."),
+    ("Speeches", "Speeches by Chinese leaders, translated."),
+    ("Translations", "Full or summarised translations of Chinese texts."),
+]
+POST_SLUG = "liu-yunshan-safeguard-cybersecurity-build-a-strong-network-country"
+UPDATES_SLUG = "latest-updates"
+
+
+def is_loaded() -> bool:
+    try:
+        posts.get_post(SYSTEM, POST_SLUG)
+    except NotFound:
+        return False
+    return True
+
+
+def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
+    """Load the demo content once; returns False when it was already there."""
+    if is_loaded():
+        return False
+    seed = read_seed()
+    settings = current_app.config["MARGINALIA"]
+    progress("author")
+    authors.create(SYSTEM, AUTHOR)
+    for name, description in TAGS:
+        progress(f"tag {name}")
+        tags.create(SYSTEM, {"name": name, "description": description})
+    progress("post")
+    posts.create_post(SYSTEM, {
+        "title": seed.title,
+        "slug": POST_SLUG,
+        "body": "\n\n".join(seed.paragraphs),
+        "excerpt": seed.paragraphs[0],
+        "status": "published",
+        "published_at": datetime(2014, 11, 25, 9, 0, tzinfo=UTC),
+        "author": AUTHOR["slug"],
+        "tags": ["cybersecurity", "speeches", "translations"],
+        "comments_open": True,
+    })
+    # The page that pinged the post: a digest linking it, as in the seed's pingback.
+    progress("linking post")
+    post_url = settings.site_url.replace("{slug}", POST_SLUG)
+    posts.create_post(SYSTEM, {
+        "title": seed.pingback_source.split(" « ")[0],
+        "slug": UPDATES_SLUG,
+        "body": (
+            "New translations this week:\n\n"
+            f"- [{seed.title}]({post_url}) (Speech, Liu Yunshan, 24 November 2014)\n"
+        ),
+        "status": "published",
+        "published_at": datetime(2015, 2, 21, 8, 53, tzinfo=UTC),
+        "author": AUTHOR["slug"],
+        "tags": ["translations"],
+        "comments_open": True,
+    })
+    return True

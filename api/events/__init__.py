@@ -1,0 +1,1 @@
+"""The transactional outbox: every change worth telling, recorded with the change."""

@@ -1,0 +1,38 @@
+"""The event feed: what changed, in commit order, for consumers catching up."""
+
+from urllib.parse import urlencode
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth.guard import requires
+from api.auth.policy import Permission
+from api.docs import problems, staff
+from api.events import services
+from api.responses import json_response
+from api.events.schemas import EventFeedArgs, EventPage, EventSchema
+
+blp = Blueprint("events", __name__, url_prefix="/v1", description="Event feed")
+_events = EventSchema(many=True)
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @staff(blp)
+    @requires(Permission.READ_EVENTS)
+    @blp.arguments(EventFeedArgs, location="query")
+    @blp.response(200, EventPage)
+    @problems(blp, 401, 403, 422)
+    def get(self, args):
+        """List events after an id, oldest first (catch up or replay)"""
+        patterns = [p.strip() for p in args.get("types", "").split(",") if p.strip()]
+        events = services.list_events(args["after"], args["limit"], patterns)
+        body = {"items": _events.dump(events), "next": None}
+        headers = {}
+        if len(events) == args["limit"]:
+            query = [(k, v) for k, v in request.args.items(multi=True) if k != "after"]
+            next_url = f"{request.path}?{urlencode([*query, ('after', events[-1].id)])}"
+            body["next"] = next_url
+            headers["Link"] = f'<{next_url}>; rel="next"'
+        return json_response(body, 200, headers)

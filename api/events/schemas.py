@@ -1,0 +1,27 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from api.pagination import MAX_LIMIT
+from api.schemas import Timestamp, page_schema
+
+
+class EventSchema(ma.Schema):
+    """An event as webhooks deliver it and the feed lists it."""
+
+    id = ma.fields.Integer()
+    type = ma.fields.String()
+    timestamp = Timestamp(attribute="occurred_at")
+    data = ma.fields.Dict()
+
+
+class EventFeedArgs(ma.Schema):
+    after = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62),
+                              metadata={"description": "Return events with a larger id"})
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIMIT))
+    types = ma.fields.String(
+        validate=validate.Length(max=1000),
+        metadata={"description": "Comma-separated event types or patterns (`comment.*`)"},
+    )
+
+
+EventPage = page_schema(EventSchema, "EventPage")

@@ -1,0 +1,93 @@
+"""Recording events in the caller's transaction, and reading them back in order."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from api.events.models import Event
+from api.extensions import db
+from api.types import utcnow
+
+# Any constant works; it names the lock that orders event ids by commit (see below).
+_EVENT_ORDER_LOCK = 0x6D61_7267
+
+
+def record_event(event_type: str, data: dict) -> Event:
+    """Add an event to the current transaction; it commits or rolls back with the change.
+
+    On PostgreSQL, ids come from a sequence and concurrent transactions may commit out
+    of id order, so a feed reader paging by id could skip one. Holding a transaction
+    lock from the first event to the commit makes id order equal commit order.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_ORDER_LOCK})
+    recorded = Event(type=event_type, data=data, occurred_at=utcnow())
+    session.add(recorded)
+    session.info["events_recorded"] = True
+    return recorded
+
+
+def latest_event_id() -> int:
+    return db.session.scalar(select(func.coalesce(func.max(Event.id), 0)))
+
+
+def type_matches(event_type: str, patterns: list[str]) -> bool:
+    """`comment.*` matches every comment event; `*` matches all."""
+    for pattern in patterns:
+        if pattern in ("*", event_type):
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def list_events(after: int, limit: int, patterns: list[str] | None = None) -> list[Event]:
+    """Events with id > `after`, in commit order. The cursor is the event id itself."""
+    query = select(Event).where(Event.id > after).order_by(Event.id)
+    if patterns and "*" not in patterns:
+        exact = [p for p in patterns if not p.endswith(".*")]
+        prefixes = [p[:-1] for p in patterns if p.endswith(".*")]
+        conditions = []
+        if exact:
+            conditions.append(Event.type.in_(exact))
+        conditions += [Event.type.startswith(prefix, autoescape=True) for prefix in prefixes]
+        query = query.where(or_(*conditions))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def after_commit(callback) -> None:
+    """Run `callback` once the current transaction has committed (dropped on rollback).
+
+    Used to queue work that reacts to what was just written, never before it is durable.
+    """
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def install_session_hooks() -> None:
+    if event.contains(Session, "after_commit", _run_after_commit):
+        return
+    event.listen(Session, "after_commit", _run_after_commit)
+    event.listen(Session, "after_rollback", _forget)
+
+
+def _run_after_commit(session) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    if session.info.pop("events_recorded", False):
+        callbacks.append(_queue_dispatch)
+    for callback in callbacks:
+        callback()
+
+
+def _forget(session) -> None:
+    session.info.pop("after_commit", None)
+    session.info.pop("events_recorded", None)
+
+
+def _queue_dispatch() -> None:
+    from api.events.tasks import dispatch_events
+    from api.worker import enqueue_after_commit, huey
+
+    if not huey.immediate:
+        enqueue_after_commit(dispatch_events)

@@ -1,0 +1,71 @@
+"""Request ids, structured logs and the headers every response carries."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = logging.getLogger("marginalia.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id when there is a request."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if has_request_context() and g.get("request_id"):
+            entry["request_id"] = g.request_id
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def tag_response(response):
+        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Content-Security-Policy", API_CSP)
+        if access_log.isEnabledFor(logging.INFO):
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            access_log.info("request", extra={"fields": {
+                "method": request.method, "path": request.path,
+                "status": response.status_code, "ms": round(elapsed, 2),
+            }})
+        return response

@@ -1,0 +1,64 @@
+"""Fields and schemas every area shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import marshmallow as ma
+
+
+class Timestamp(ma.fields.DateTime):
+    """RFC 3339 in UTC: `2014-11-25T08:00:00Z` out; any offset in, naive refused."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("format", "date-time")
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if parsed.tzinfo is None:
+            raise ma.ValidationError("Give a timezone offset, e.g. 2026-01-31T09:00:00Z.")
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ma.ValidationError("Not a valid datetime.") from None
+
+
+class CommaList(ma.fields.Field):
+    """A query parameter like `include=author,tags`, checked against allowed words."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs):
+        self.choices = choices
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("description", f"Comma-separated: {', '.join(choices)}")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
+        if not isinstance(value, str):
+            raise ma.ValidationError("Must be a comma-separated string.")
+        words = tuple(dict.fromkeys(w.strip() for w in value.split(",") if w.strip()))
+        unknown = [w for w in words if w not in self.choices]
+        if unknown:
+            raise ma.ValidationError(
+                f"Unknown value(s) {', '.join(unknown[:5])}; allowed: {', '.join(self.choices)}."
+            )
+        return words
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """A page of a collection: the items and the URL of the next page (or null)."""
+    return ma.Schema.from_dict(
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "next": ma.fields.String(
+                allow_none=True,
+                metadata={"description": "URL of the next page; also in the Link header"},
+            ),
+        },
+        name=name,
+    )

@@ -1,0 +1,6 @@
+"""Every task of every area, imported so the worker knows them."""
+
+from api.content import tasks as content_tasks
+from api.events import tasks as event_tasks
+
+__all__ = ["content_tasks", "event_tasks"]

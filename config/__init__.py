@@ -1,0 +1,144 @@
+"""Settings: `defaults.toml`, then the TOML file named by MARGINALIA_CONFIG, then
+MARGINALIA_* environment variables. A bad value fails at start with one line."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+ENV_PREFIX = "MARGINALIA_"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    redis_url: str = ""
+    site_url: str = "http://localhost:8000/posts/{slug}/"
+    secret_key: str = ""
+    oidc_issuers: tuple[str, ...] = ()
+    oidc_audience: str = "marginalia"
+    allow_private_targets: bool = False
+    cors_origins: tuple[str, ...] = ("*",)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    trusted_proxies: int = 0
+    ratelimits: bool = True
+    max_body_bytes: int = 524288
+    public_max_age: int = 60
+    inline_worker: str = ""
+    log_level: str = "INFO"
+    demo_on_empty: bool = True
+    api_url: str = "http://localhost:8000"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @property
+    def runs_inline_worker(self) -> bool:
+        if self.inline_worker == "":
+            return not self.uses_redis
+        return _parse_bool("inline_worker", self.inline_worker)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _parse_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {value!r}")
+
+
+def _parse_int(name: str, value: Any, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be an integer, not {value!r}") from None
+    if isinstance(value, bool) or number < minimum:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be an integer >= {minimum}")
+    return number
+
+
+def _parse_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        items = value
+    else:
+        items = str(value).split(",")
+    return tuple(item.strip() for item in items if str(item).strip())
+
+
+def _coerce(name: str, annotation: str, value: Any) -> Any:
+    if annotation == "bool":
+        return _parse_bool(name, value)
+    if annotation == "int":
+        return _parse_int(name, value, minimum=1 if name in {"port", "workers"} else 0)
+    if annotation.startswith("tuple"):
+        return _parse_list(value)
+    if isinstance(value, dict | list):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be a string")
+    return str(value)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the settings from the three layers, then apply keyword overrides (tests)."""
+    environ = dict(os.environ if environ is None else environ)
+    known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    raw: dict[str, Any] = dict(_read_toml(DEFAULTS_FILE))
+    if config_file := environ.get(f"{ENV_PREFIX}CONFIG"):
+        raw.update(_read_toml(Path(config_file)))
+    for name in known:
+        env_name = f"{ENV_PREFIX}{name.upper()}"
+        if env_name in environ:
+            raw[name] = environ[env_name]
+    raw.update(overrides)
+
+    extra = {key: value for key, value in raw.items() if key not in known}
+    values = {name: _coerce(name, str(known[name]), raw[name]) for name in known if name in raw}
+    settings = Settings(**values, extra=extra)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if "{slug}" not in settings.site_url:
+        raise ConfigError(f"{ENV_PREFIX}SITE_URL must contain {{slug}}: {settings.site_url!r}")
+    if not settings.site_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{ENV_PREFIX}SITE_URL must be an http(s) URL")
+    if settings.database_url and "://" not in settings.database_url:
+        raise ConfigError(f"{ENV_PREFIX}DATABASE_URL is not a SQLAlchemy URL")
+    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
+        raise ConfigError(f"{ENV_PREFIX}REDIS_URL must start with redis:// or rediss://")
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    if settings.max_body_bytes < 1024:
+        raise ConfigError(f"{ENV_PREFIX}MAX_BODY_BYTES must be at least 1024")
+    for issuer in settings.oidc_issuers:
+        if not issuer.startswith(("https://", "http://")):
+            raise ConfigError(f"{ENV_PREFIX}OIDC_ISSUERS entries must be URLs: {issuer!r}")
