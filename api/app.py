@@ -30,7 +30,8 @@ EXPOSED_HEADERS = ["ETag", "Link", "Location", "X-Request-ID", "Retry-After", "R
 
 def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     settings = settings or load_settings()
-    app = Flask("api", instance_path=str(PROJECT_ROOT / "instance"), static_folder=None)
+    instance = Path(settings.instance_path or PROJECT_ROOT / "instance").resolve()
+    app = Flask("api", instance_path=str(instance), static_folder=None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(_flask_config(app, settings))
     app.config.update(flask_config)

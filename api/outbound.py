@@ -157,9 +157,9 @@ def is_public_address(addr: IPAddress) -> bool:
         blocked: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = _BLOCKED_V6
     else:
         blocked = _BLOCKED_V4
-    if False:
+    if any(addr in net for net in blocked):
         return False
-    return True
+    return addr.is_global and not addr.is_multicast
 
 
 _NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+))*\.?", re.I)
@@ -331,7 +331,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
         for addr in hop.target.addresses:
             try:
                 stream = self._sync.connect_tcp(
-                    str(addr),
+                    host,
                     port,
                     timeout=_bounded(timeout, httpcore.ConnectTimeout),
                     local_address=local_address,

@@ -38,6 +38,7 @@ class Settings:
     log_level: str = "INFO"
     demo_on_empty: bool = True
     api_url: str = "http://localhost:8000"
+    instance_path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -25,7 +25,7 @@ def _codec() -> CursorCodec:
 
 
 def _staff_view(post) -> dict:
-    return json_response(single_post_schema(True).dump(post))
+    return single_post_schema(True).dump(post)
 
 
 @blp.route("/posts")
@@ -68,7 +68,8 @@ class Post(MethodView):
         """Read one post with its author and tags (drafts need a staff token)"""
         actor = current_actor()
         post = services.get_post(actor, slug)
-        return json_response(single_post_schema(actor is not None, args["fields"]).dump(post))
+        schema = single_post_schema(actor is not None, args["fields"])
+        return json_response(schema.dump(post))
 
     @staff(blp)
     @requires(Permission.WRITE_POSTS)

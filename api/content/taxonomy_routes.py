@@ -60,7 +60,8 @@ class Author(MethodView):
     @problems(blp, 401, 404)
     def get(self, slug):
         """Read one author (email for staff only)"""
-        return json_response(author_schema(staff=current_actor() is not None).dump(authors.get(slug)))
+        author = authors.get(slug)
+        return json_response(author_schema(staff=current_actor() is not None).dump(author))
 
     @staff(blp)
     @requires(Permission.WRITE_TAXONOMY)

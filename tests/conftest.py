@@ -1,0 +1,164 @@
+"""Fixtures: one migrated database per test process, emptied after every test.
+
+The suite runs on SQLite by default. With MARGINALIA_DATABASE_URL pointing at
+PostgreSQL (and MARGINALIA_REDIS_URL at Redis), the same tests run there: each
+pytest-xdist worker gets its own schema and its own Redis database number.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from urllib.parse import quote, urlsplit
+
+import redis
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from api import create_app
+from api.extensions import db, limiter
+from config import load_settings
+
+TEST_DATABASE_URL = os.environ.get("MARGINALIA_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("MARGINALIA_REDIS_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def _worker_number(worker_id: str) -> int:
+    return 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+
+
+def _postgres_url_for(worker_id: str) -> str:
+    schema = f"test_{worker_id}"
+    engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    return f"{TEST_DATABASE_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory, worker_id):
+    """Settings for this test process: its own database, Redis db and instance folder."""
+    instance = tmp_path_factory.mktemp("instance")
+    if ON_POSTGRES:
+        database_url = _postgres_url_for(worker_id)
+    else:
+        database_url = f"sqlite:///{instance}/test.db"
+    redis_url = ""
+    if TEST_REDIS_URL:
+        parts = urlsplit(TEST_REDIS_URL)
+        redis_url = f"{parts.scheme}://{parts.netloc}/{1 + _worker_number(worker_id)}"
+        redis.Redis.from_url(redis_url).flushdb()
+    return load_settings(
+        environ={},
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key="test-secret",
+        instance_path=str(instance),
+        log_level="WARNING",
+        site_url="https://blog.example/{slug}/",
+        api_url="https://api.blog.example",
+        demo_on_empty="false",
+    )
+
+
+@pytest.fixture(scope="session")
+def app(test_settings):
+    application = create_app(test_settings, TESTING=True, QUEUE_IMMEDIATE=True)
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=application.extensions["migrate"].directory)
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Every test starts from empty tables and fresh rate-limit counters."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.rollback()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        db.session.remove()
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_token(app) -> Callable[..., str]:
+    """Issue a staff token with a role (author tokens name their author)."""
+    from api.auth.services import create_token
+
+    def issue(role: str, author: str | None = None, name: str | None = None) -> str:
+        with app.app_context():
+            _, plain = create_token(name or role, role, author)
+            db.session.remove()
+        return plain
+
+    return issue
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin(make_token) -> dict[str, str]:
+    return bearer(make_token("admin"))
+
+
+@pytest.fixture
+def author(client, admin) -> dict:
+    response = client.post("/v1/authors", json={"name": "Ada Lovelace", "email": "ada@example.org"},
+                           headers=admin)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture
+def publish(client, admin, author) -> Callable[..., dict]:
+    """Create a post through the API (published unless told otherwise)."""
+
+    def create(title: str = "A post", **fields) -> dict:
+        payload = {"title": title, "body": "Some *text*.", "author": author["slug"],
+                   "status": "published", **fields}
+        response = client.post("/v1/posts", json=payload, headers=admin)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return create
+
+
+@pytest.fixture
+def events(app) -> Callable[..., list[tuple[str, dict]]]:
+    """The recorded events as (type, data), oldest first; `prefix` keeps one kind."""
+    from api.events.services import list_events
+
+    def recorded(prefix: str = "") -> list[tuple[str, dict]]:
+        with app.app_context():
+            found = [(e.type, e.data) for e in list_events(0, 1000)
+                     if e.type.startswith(prefix)]
+            db.session.remove()
+        return found
+
+    return recorded
