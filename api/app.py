@@ -9,13 +9,12 @@ from pathlib import Path
 
 from flask import Flask
 from flask_cors import CORS
+from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from api import errors, observability
 from api.conditional import finish_response
-from flask_smorest import Api
-
 from api.extensions import db, limiter, migrate
 from api.migration_support import MIGRATE_OPTIONS
 from config import Settings, load_settings
@@ -24,8 +23,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = PROJECT_ROOT / "migrations"
 log = logging.getLogger(__name__)
 
-EXPOSED_HEADERS = ["ETag", "Link", "Location", "X-Request-ID", "Retry-After", "RateLimit",
-                   "RateLimit-Policy"]
+EXPOSED_HEADERS = [
+    "ETag",
+    "Link",
+    "Location",
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+]
 
 
 def create_app(settings: Settings | None = None, **flask_config) -> Flask:
@@ -38,13 +44,25 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     app.json.sort_keys = False  # schema order is stable already; sorting costs per request
     observability.configure_logging(settings.log_level)
 
+    import api.models  # noqa: F401  (every table in the metadata)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
     app.extensions["openapi"] = Api(app, spec_kwargs=_spec_kwargs())
     limiter.init_app(app)
-    CORS(app, resources={r"/*": {"origins": list(settings.cors_origins)}},
-         expose_headers=EXPOSED_HEADERS, allow_headers=["Authorization", "Content-Type",
-         "If-Match", "If-None-Match", "X-Request-ID"], max_age=600)
+    CORS(
+        app,
+        resources={r"/*": {"origins": list(settings.cors_origins)}},
+        expose_headers=EXPOSED_HEADERS,
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "X-Request-ID",
+        ],
+        max_age=600,
+    )
     errors.register_error_handlers(app)  # after smorest, so ours answer
     observability.init_app(app)
     app.after_request(finish_response)
@@ -92,15 +110,18 @@ def _spec_kwargs() -> dict:
                 "Marginalia: posts, authors and tags for frontends; moderated comments, "
                 "pingbacks and webhooks.\n\nErrors are RFC 9457 `application/problem+json`. "
                 "Collections use cursor pagination: follow `next` (also sent as "
-                "`Link: <...>; rel=\"next\"`). Every read has an `ETag`; send it back in "
+                '`Link: <...>; rel="next"`). Every read has an `ETag`; send it back in '
                 "`If-None-Match` for a 304, or in `If-Match` on PATCH/DELETE to refuse a "
                 "lost update (412). Staff operations need `Authorization: Bearer <token>`."
             ),
         },
         "components": {
             "securitySchemes": {
-                "staffToken": {"type": "http", "scheme": "bearer",
-                               "description": "A staff token (mgl_...) with one role"},
+                "staffToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A staff token (mgl_...) with one role",
+                },
             },
         },
     }

@@ -25,8 +25,9 @@ def _create_app():
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False)
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+)
 def cli():
     """Marginalia: a headless CMS with moderated comments, pingbacks and webhooks."""
 
@@ -38,8 +39,12 @@ def upgrade_database() -> None:
 
 
 @cli.command()
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="gunicorn worker processes (default: MARGINALIA_WORKERS or 1)")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="gunicorn worker processes (default: MARGINALIA_WORKERS or 1)",
+)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
 @with_appcontext
 def serve(workers, threads):
@@ -53,8 +58,11 @@ def serve(workers, threads):
     if settings.demo_on_empty and load_demo():
         click.echo("Loaded the demo content.")
     if workers > 1 and not settings.uses_redis:
-        log.warning("%d workers with memory:// rate limits and caches: limits are per "
-                    "process; set MARGINALIA_REDIS_URL for correct limits", workers)
+        log.warning(
+            "%d workers with memory:// rate limits and caches: limits are per "
+            "process; set MARGINALIA_REDIS_URL for correct limits",
+            workers,
+        )
     click.echo(f"Marginalia on http://{settings.host}:{settings.port}/v1/posts")
     Server(settings, workers=workers, threads=threads).run()
 
@@ -88,8 +96,9 @@ def token():
 
 
 @token.command("create")
-@click.option("--role", required=True, type=click.Choice(["admin", "editor", "author",
-                                                          "moderator"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "editor", "author", "moderator"])
+)
 @click.option("--name", default=None, help="What the token is for (default: the role)")
 @click.option("--author", "author_slug", default=None, help="Author slug, for author tokens")
 @with_appcontext
@@ -108,8 +117,12 @@ def token_create(role, name, author_slug):
 
 
 @cli.command()
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("openapi.yaml"), show_default=True)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("openapi.yaml"),
+    show_default=True,
+)
 @with_appcontext
 def openapi(output):
     """Write the OpenAPI contract generated from the code."""

@@ -22,8 +22,12 @@ def problems(blp, *codes: int):
 
     def decorator(view):
         for code in sorted(set(codes), reverse=True):
-            view = blp.alt_response(code, schema=ProblemSchema, content_type=PROBLEM_MIMETYPE,
-                                    description=DESCRIPTIONS.get(code, "Problem"))(view)
+            view = blp.alt_response(
+                code,
+                schema=ProblemSchema,
+                content_type=PROBLEM_MIMETYPE,
+                description=DESCRIPTIONS.get(code, "Problem"),
+            )(view)
         return view
 
     return decorator

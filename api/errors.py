@@ -178,8 +178,9 @@ def handle_domain_error(error: DomainError) -> Response:
 
 def handle_validation_error(error: ma.ValidationError) -> Response:
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    return problem(422, "Invalid input", "The request has invalid fields; see errors.",
-                   errors=messages)
+    return problem(
+        422, "Invalid input", "The request has invalid fields; see errors.", errors=messages
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:

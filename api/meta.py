@@ -68,8 +68,14 @@ def _render(_key, app) -> str:
 
 
 @blp.route("/openapi.yaml")
-@blp.doc(responses={"200": {"description": "This contract",
-                            "content": {"application/yaml": {"schema": {"type": "string"}}}}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "This contract",
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+        }
+    }
+)
 def openapi_yaml():
     """The OpenAPI 3.1 contract of this API"""
     return Response(openapi_document(current_app), mimetype="application/yaml")

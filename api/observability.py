@@ -64,8 +64,15 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", API_CSP)
         if access_log.isEnabledFor(logging.INFO):
             elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-            access_log.info("request", extra={"fields": {
-                "method": request.method, "path": request.path,
-                "status": response.status_code, "ms": round(elapsed, 2),
-            }})
+            access_log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "ms": round(elapsed, 2),
+                    }
+                },
+            )
         return response

@@ -331,7 +331,7 @@ class _PinnedBackend(httpcore.NetworkBackend):
         for addr in hop.target.addresses:
             try:
                 stream = self._sync.connect_tcp(
-                    host,
+                    str(addr),
                     port,
                     timeout=_bounded(timeout, httpcore.ConnectTimeout),
                     local_address=local_address,

@@ -107,8 +107,16 @@ def after(keys: Sequence[SortKey], values: Sequence[Any]):
     return or_(beyond, and_(key.column == value, after(rest, rest_values)))
 
 
-def paginate(session, query, keys: Sequence[SortKey], *, limit: int, cursor: str | None,
-             codec: CursorCodec, key_of) -> Page:
+def paginate(
+    session,
+    query,
+    keys: Sequence[SortKey],
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    key_of,
+) -> Page:
     """Run `query` for one page; `key_of(row)` gives a row's sort values for the cursor."""
     if cursor:
         query = query.where(after(keys, codec.decode(cursor, keys)))
@@ -119,4 +127,3 @@ def paginate(session, query, keys: Sequence[SortKey], *, limit: int, cursor: str
         rows = rows[:limit]
         next_cursor = codec.encode(key_of(rows[-1]))
     return Page(items=rows, next_cursor=next_cursor)
-

@@ -12,14 +12,64 @@ import nh3
 from markdown_it import MarkdownIt
 
 POST_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption", "figure", "h1",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p",
-    "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead",
-    "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 COMMENT_TAGS = {
-    "a", "b", "blockquote", "br", "code", "del", "em", "i", "li", "ol", "p", "pre", "q", "s",
-    "strong", "ul",
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "strong",
+    "ul",
 }
 ATTRIBUTES = {
     "a": {"href", "title"},
@@ -38,8 +88,9 @@ _CODE_CLASS = re.compile(r"^language-[\w+-]{1,40}$")
 _post_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table")
 _post_markdown.enable("strikethrough")
 _comment_markdown = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
-_comment_markdown.disable(["image", "heading", "lheading", "table", "html_block", "html_inline"],
-                          ignoreInvalid=True)
+_comment_markdown.disable(
+    ["image", "heading", "lheading", "table", "html_block", "html_inline"], ignoreInvalid=True
+)
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -65,8 +116,9 @@ def render_post(markdown: str) -> str:
 
 
 def render_comment(markdown: str) -> str:
-    return _clean(_comment_markdown.render(markdown), COMMENT_TAGS,
-                  link_rel="nofollow ugc noopener")
+    return _clean(
+        _comment_markdown.render(markdown), COMMENT_TAGS, link_rel="nofollow ugc noopener"
+    )
 
 
 def sanitize_html(html: str, *, links: str = "nofollow ugc noopener") -> str:

@@ -75,8 +75,11 @@ def enqueue_after_commit(task, *args, **kwargs) -> None:
     try:
         task(*args, **kwargs)
     except Exception:
-        log.warning("could not enqueue %s; the periodic sweep will pick it up",
-                    getattr(task, "name", task), exc_info=True)
+        log.warning(
+            "could not enqueue %s; the periodic sweep will pick it up",
+            getattr(task, "name", task),
+            exc_info=True,
+        )
 
 
 class InlineConsumer(Consumer):
@@ -103,8 +106,6 @@ def run_consumer(workers: int = 2) -> None:
     Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
 
 
-
-
 def queue_at(task, eta) -> None:
     """Queue `task` to run at `eta`; immediate (test) mode leaves it to the sweeps."""
     if huey.immediate:
@@ -112,5 +113,8 @@ def queue_at(task, eta) -> None:
     try:
         task.schedule(eta=eta)
     except Exception:
-        log.warning("could not schedule %s; the periodic sweep will pick it up",
-                    getattr(task, "name", task), exc_info=True)
+        log.warning(
+            "could not schedule %s; the periodic sweep will pick it up",
+            getattr(task, "name", task),
+            exc_info=True,
+        )

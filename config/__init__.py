@@ -78,10 +78,7 @@ def _parse_int(name: str, value: Any, minimum: int = 0) -> int:
 
 
 def _parse_list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list | tuple):
-        items = value
-    else:
-        items = str(value).split(",")
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
     return tuple(item.strip() for item in items if str(item).strip())
 
 

@@ -11,9 +11,8 @@ import os
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
-import redis
-
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from api import create_app
@@ -44,10 +43,7 @@ def _postgres_url_for(worker_id: str) -> str:
 def test_settings(tmp_path_factory, worker_id):
     """Settings for this test process: its own database, Redis db and instance folder."""
     instance = tmp_path_factory.mktemp("instance")
-    if ON_POSTGRES:
-        database_url = _postgres_url_for(worker_id)
-    else:
-        database_url = f"sqlite:///{instance}/test.db"
+    database_url = _postgres_url_for(worker_id) if ON_POSTGRES else f"sqlite:///{instance}/test.db"
     redis_url = ""
     if TEST_REDIS_URL:
         parts = urlsplit(TEST_REDIS_URL)
@@ -93,7 +89,7 @@ def _clean_state(request):
             db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
-                db.session.execute(text(f"DELETE FROM {table}"))
+                db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (our own table names)
         db.session.commit()
         db.session.remove()
         limiter.reset()
@@ -129,8 +125,9 @@ def admin(make_token) -> dict[str, str]:
 
 @pytest.fixture
 def author(client, admin) -> dict:
-    response = client.post("/v1/authors", json={"name": "Ada Lovelace", "email": "ada@example.org"},
-                           headers=admin)
+    response = client.post(
+        "/v1/authors", json={"name": "Ada Lovelace", "email": "ada@example.org"}, headers=admin
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -140,8 +137,13 @@ def publish(client, admin, author) -> Callable[..., dict]:
     """Create a post through the API (published unless told otherwise)."""
 
     def create(title: str = "A post", **fields) -> dict:
-        payload = {"title": title, "body": "Some *text*.", "author": author["slug"],
-                   "status": "published", **fields}
+        payload = {
+            "title": title,
+            "body": "Some *text*.",
+            "author": author["slug"],
+            "status": "published",
+            **fields,
+        }
         response = client.post("/v1/posts", json=payload, headers=admin)
         assert response.status_code == 201, response.get_json()
         return response.get_json()
@@ -156,8 +158,7 @@ def events(app) -> Callable[..., list[tuple[str, dict]]]:
 
     def recorded(prefix: str = "") -> list[tuple[str, dict]]:
         with app.app_context():
-            found = [(e.type, e.data) for e in list_events(0, 1000)
-                     if e.type.startswith(prefix)]
+            found = [(e.type, e.data) for e in list_events(0, 1000) if e.type.startswith(prefix)]
             db.session.remove()
         return found
 

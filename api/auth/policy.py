@@ -28,8 +28,9 @@ class Permission(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.EDITOR: frozenset({Permission.READ_DRAFTS, Permission.WRITE_POSTS,
-                            Permission.WRITE_TAXONOMY}),
+    Role.EDITOR: frozenset(
+        {Permission.READ_DRAFTS, Permission.WRITE_POSTS, Permission.WRITE_TAXONOMY}
+    ),
     # An author's post permissions are limited to their own posts (see may_write_post).
     Role.AUTHOR: frozenset({Permission.READ_DRAFTS, Permission.WRITE_POSTS}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),

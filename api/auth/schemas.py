@@ -9,8 +9,11 @@ class TokenSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
-    author = ma.fields.String(load_only=True, validate=validate.Length(min=1, max=200),
-                              metadata={"description": "Author slug, for author tokens"})
+    author = ma.fields.String(
+        load_only=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Author slug, for author tokens"},
+    )
     author_id = ma.fields.Integer(dump_only=True, allow_none=True)
     prefix = ma.fields.String(dump_only=True, metadata={"description": "First characters"})
     created_at = Timestamp(dump_only=True)
@@ -18,8 +21,9 @@ class TokenSchema(ma.Schema):
 
 
 class NewTokenSchema(TokenSchema):
-    token = ma.fields.String(dump_only=True,
-                             metadata={"description": "The token itself, shown only now"})
+    token = ma.fields.String(
+        dump_only=True, metadata={"description": "The token itself, shown only now"}
+    )
 
 
 class TokenListSchema(ma.Schema):

@@ -14,7 +14,7 @@ from api.errors import InvalidInput, NotFound, Unauthorized
 from api.extensions import db
 from api.types import utcnow
 
-TOKEN_PREFIX = "mgl_"
+TOKEN_PREFIX = "mgl_"  # noqa: S105  (a prefix, not a secret)
 
 
 def hash_token(token: str) -> str:
@@ -35,8 +35,13 @@ def create_token(name: str, role: str, author_slug: str | None = None) -> tuple[
     if role is Role.AUTHOR and author_id is None:
         raise InvalidInput(errors={"author": ["An author token needs the author it writes as."]})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=role.value, token_hash=hash_token(plain),
-                     prefix=plain[:12], author_id=author_id if role is Role.AUTHOR else None)
+    token = ApiToken(
+        name=name,
+        role=role.value,
+        token_hash=hash_token(plain),
+        prefix=plain[:12],
+        author_id=author_id if role is Role.AUTHOR else None,
+    )
     db.session.add(token)
     db.session.commit()
     return token, plain
@@ -60,5 +65,6 @@ def authenticate(plain: str) -> Actor:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
     if token is None or token.revoked_at is not None:
         raise Unauthorized("The token is unknown or has been revoked.")
-    return Actor(token_id=token.id, name=token.name, role=Role(token.role),
-                 author_id=token.author_id)
+    return Actor(
+        token_id=token.id, name=token.name, role=Role(token.role), author_id=token.author_id
+    )

@@ -65,16 +65,18 @@ class Post(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="RESTRICT"),
-                                           index=True)
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("authors.id", ondelete="RESTRICT"), index=True
+    )
     comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
     # Approved comments and pingbacks; kept by the comments area through its services.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     author: Mapped[Author] = relationship(lazy="joined", innerjoin=True)
-    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, lazy="selectin",
-                                           order_by="Tag.slug")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=post_tags, lazy="selectin", order_by="Tag.slug"
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

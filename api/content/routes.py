@@ -10,8 +10,14 @@ from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
 from api.conditional import if_match_guard
 from api.content import services
-from api.content.schemas import PostListArgs, PostPage, PostPatchSchema, PostReadArgs, \
-    PostSchema, PostWriteSchema
+from api.content.schemas import (
+    PostListArgs,
+    PostPage,
+    PostPatchSchema,
+    PostReadArgs,
+    PostSchema,
+    PostWriteSchema,
+)
 from api.content.views import post_schema, single_post_schema
 from api.docs import problems, staff
 from api.pagination import CursorCodec
@@ -37,15 +43,23 @@ class Posts(MethodView):
         """List published posts, newest first (staff: drafts and scheduled with `status`)"""
         actor = current_actor()
         filters = services.PostFilters(
-            tag=args.get("tag"), author=args.get("author"), q=args.get("q"),
+            tag=args.get("tag"),
+            author=args.get("author"),
+            q=args.get("q"),
             published_after=args.get("published_after"),
-            published_before=args.get("published_before"), status=args.get("status"),
+            published_before=args.get("published_before"),
+            status=args.get("status"),
         )
-        page = services.list_posts(actor, filters, limit=args["limit"], cursor=args["cursor"],
-                                   codec=_codec())
+        page = services.list_posts(
+            actor, filters, limit=args["limit"], cursor=args["cursor"], codec=_codec()
+        )
         include = args["include"]
-        schema = post_schema(staff=actor is not None, full_author="author" in include,
-                             full_tags="tags" in include, fields=args["fields"])
+        schema = post_schema(
+            staff=actor is not None,
+            full_author="author" in include,
+            full_tags="tags" in include,
+            fields=args["fields"],
+        )
         return page_body(page, lambda items: schema.dump(items, many=True))
 
     @staff(blp)

@@ -8,8 +8,10 @@ from api.content.models import POST_STATUSES
 from api.pagination import PageArgsSchema
 from api.schemas import CommaList, Timestamp, page_schema
 
-SLUG = validate.Regexp(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$",
-                       error="Lower-case letters, digits and hyphens; 1-200 characters.")
+SLUG = validate.Regexp(
+    r"^[^\W_](?:[\w-]{0,198}[^\W_])?$",
+    error="Lower-case letters, digits and hyphens; 1-200 characters.",
+)
 HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 
 
@@ -27,10 +29,8 @@ class AuthorSchema(ma.Schema):
     bio = ma.fields.String(validate=validate.Length(max=5000))
     email = ma.fields.Email(allow_none=True, validate=validate.Length(max=320))
     website = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
-    avatar_url = ma.fields.String(allow_none=True,
-                                  validate=[HTTP_URL, validate.Length(max=2000)])
-    post_count = ma.fields.Integer(dump_only=True,
-                                   metadata={"description": "Published posts"})
+    avatar_url = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
+    post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts"})
     created_at = Timestamp(dump_only=True)
     updated_at = Timestamp(dump_only=True)
 
@@ -40,8 +40,7 @@ class TagSchema(ma.Schema):
     slug = ma.fields.String(validate=[SLUG, _lowercase])
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = ma.fields.String(validate=validate.Length(max=5000))
-    post_count = ma.fields.Integer(dump_only=True,
-                                   metadata={"description": "Published posts"})
+    post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts"})
     created_at = Timestamp(dump_only=True)
     updated_at = Timestamp(dump_only=True)
 
@@ -59,10 +58,14 @@ class PostSchema(ma.Schema):
     published_at = Timestamp(allow_none=True)
     created_at = Timestamp()
     updated_at = Timestamp()
-    author = ma.fields.Nested(AuthorSchema, metadata={
-        "description": "slug and name; the whole author with include=author"})
-    tags = ma.fields.List(ma.fields.Nested(TagSchema), metadata={
-        "description": "slug and name of each; whole tags with include=tags"})
+    author = ma.fields.Nested(
+        AuthorSchema,
+        metadata={"description": "slug and name; the whole author with include=author"},
+    )
+    tags = ma.fields.List(
+        ma.fields.Nested(TagSchema),
+        metadata={"description": "slug and name of each; whole tags with include=tags"},
+    )
     comment_count = ma.fields.Integer(metadata={"description": "Approved comments"})
     comments_open = ma.fields.Boolean()
     url = ma.fields.Method("get_url", metadata={"description": "Public URL of the post"})
@@ -93,11 +96,15 @@ class PostWriteSchema(ma.Schema):
     slug = ma.fields.String(validate=[SLUG, _lowercase])
     status = ma.fields.String(load_default="draft", validate=validate.OneOf(POST_STATUSES))
     published_at = Timestamp(allow_none=True)
-    author = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={
-        "description": "Author slug; defaults to the token's author for author tokens"})
-    tags = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=200)),
-                          validate=validate.Length(max=50),
-                          metadata={"description": "Tag slugs or names; new names create tags"})
+    author = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Author slug; defaults to the token's author for author tokens"},
+    )
+    tags = ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(max=50),
+        metadata={"description": "Tag slugs or names; new names create tags"},
+    )
     comments_open = ma.fields.Boolean(load_default=True)
 
 
@@ -121,15 +128,21 @@ class TagPatchSchema(TagSchema):
 
 class PostListArgs(PageArgsSchema):
     tag = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "Tag slug"})
-    author = ma.fields.String(validate=validate.Length(max=200),
-                              metadata={"description": "Author slug"})
-    q = ma.fields.String(validate=validate.Length(min=1, max=200),
-                         metadata={"description": "Full-text search over title and body"})
+    author = ma.fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Author slug"}
+    )
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Full-text search over title and body"},
+    )
     published_after = Timestamp()
     published_before = Timestamp()
     include = CommaList(("author", "tags"), load_default=())
-    fields = CommaList(POST_FIELDS, load_default=(), metadata={
-        "description": "Only these fields, comma-separated (sparse fieldset)"})
+    fields = CommaList(
+        POST_FIELDS,
+        load_default=(),
+        metadata={"description": "Only these fields, comma-separated (sparse fieldset)"},
+    )
     status = ma.fields.String(
         validate=validate.OneOf((*POST_STATUSES, "any")),
         metadata={"description": "Staff only: draft, scheduled, published or any"},

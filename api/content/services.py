@@ -53,8 +53,9 @@ def post_data(post: Post) -> dict:
 # --- reading ---------------------------------------------------------------------------
 
 
-def list_posts(actor: Actor | None, filters: PostFilters, *, limit: int, cursor: str | None,
-               codec: CursorCodec) -> Page:
+def list_posts(
+    actor: Actor | None, filters: PostFilters, *, limit: int, cursor: str | None, codec: CursorCodec
+) -> Page:
     query = select(Post)
     status = filters.status if actor is not None and actor.can_read_drafts else None
     if status in (None, "published"):
@@ -69,8 +70,7 @@ def list_posts(actor: Actor | None, filters: PostFilters, *, limit: int, cursor:
         keys = [SortKey(Post.created_at, True, "datetime"), SortKey(Post.id, True)]
         key_of = _created_key
     query = _filtered(query, filters)
-    return paginate(db.session, query, keys, limit=limit, cursor=cursor, codec=codec,
-                    key_of=key_of)
+    return paginate(db.session, query, keys, limit=limit, cursor=cursor, codec=codec, key_of=key_of)
 
 
 def _published_key(post: Post) -> list:
@@ -88,8 +88,8 @@ def _filtered(query: Select, filters: PostFilters) -> Select:
         )
     if filters.author:
         query = query.where(
-            Post.author_id == select(Author.id).where(Author.slug == filters.author)
-            .scalar_subquery()
+            Post.author_id
+            == select(Author.id).where(Author.slug == filters.author).scalar_subquery()
         )
     if filters.published_after:
         query = query.where(Post.published_at > filters.published_after)
@@ -118,8 +118,10 @@ def _matches(q: str):
         ).bindparams(q=" ".join(words))
     fts_query = " ".join(f'"{word}"' for word in words)
     return Post.id.in_(
-        select(text("rowid")).select_from(text("posts_fts"))
-        .where(text("posts_fts MATCH :q")).params(q=fts_query)
+        select(text("rowid"))
+        .select_from(text("posts_fts"))
+        .where(text("posts_fts MATCH :q"))
+        .params(q=fts_query)
     )
 
 
@@ -166,19 +168,26 @@ def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Pre
         post.tags = _tags_for(changes["tags"])
     if "status" in changes or "published_at" in changes:
         published_at = changes.get("published_at", post.published_at)
-        if changes.get("status") == "published" and before_status != "published" \
-                and "published_at" not in changes:
+        if (
+            changes.get("status") == "published"
+            and before_status != "published"
+            and "published_at" not in changes
+        ):
             published_at = None  # publishing a draft stamps it now
-        post.status, post.published_at = _check_status(changes.get("status", post.status),
-                                                       published_at)
+        post.status, post.published_at = _check_status(
+            changes.get("status", post.status), published_at
+        )
     post.updated_at = utcnow()
     _flush(post, "updated")
-    record_event(_update_event(before_status, post.status), {
-        "post": post_data(post),
-        "previous_slug": before_slug,
-        "changed": sorted(changes),
-        "body_changed": post.body != before_body,
-    })
+    record_event(
+        _update_event(before_status, post.status),
+        {
+            "post": post_data(post),
+            "previous_slug": before_slug,
+            "changed": sorted(changes),
+            "body_changed": post.body != before_body,
+        },
+    )
     _queue_publication(post)
     db.session.commit()
     return post
@@ -200,15 +209,21 @@ def publish_due_posts() -> int:
     workers racing over the same post publish it once.
     """
     now = utcnow()
-    due = list(db.session.scalars(
-        select(Post.id).where(Post.status == "scheduled", Post.published_at <= now)
-        .order_by(Post.published_at).limit(500)
-    ))
+    due = list(
+        db.session.scalars(
+            select(Post.id)
+            .where(Post.status == "scheduled", Post.published_at <= now)
+            .order_by(Post.published_at)
+            .limit(500)
+        )
+    )
     published = 0
     for post_id in due:
-        post = db.session.scalar(select(Post).where(Post.id == post_id,
-                                                    Post.status == "scheduled")
-                                 .with_for_update(skip_locked=True))
+        post = db.session.scalar(
+            select(Post)
+            .where(Post.id == post_id, Post.status == "scheduled")
+            .with_for_update(skip_locked=True)
+        )
         if post is None:
             continue
         post.status = "published"
@@ -232,8 +247,9 @@ def _author_for(actor: Actor | None, author_slug: str | None) -> int | None:
         try:
             return author_id_for_slug(author_slug)
         except NotFound:
-            raise InvalidInput(errors={"author": [f"No author with slug {author_slug!r}."]}) \
-                from None
+            raise InvalidInput(
+                errors={"author": [f"No author with slug {author_slug!r}."]}
+            ) from None
     if actor is not None and actor.role is Role.AUTHOR:
         return actor.author_id
     if actor is None:
@@ -245,14 +261,16 @@ def _check_status(status: str, published_at: datetime | None) -> tuple[str, date
     now = utcnow()
     if status == "scheduled":
         if published_at is None or published_at <= now:
-            raise InvalidInput(errors={"published_at": [
-                "A scheduled post needs a published_at in the future."]})
+            raise InvalidInput(
+                errors={"published_at": ["A scheduled post needs a published_at in the future."]}
+            )
     elif status == "published":
         if published_at is None:
             published_at = now
         elif published_at > now:
-            raise InvalidInput(errors={"published_at": [
-                "That time is in the future: use status scheduled."]})
+            raise InvalidInput(
+                errors={"published_at": ["That time is in the future: use status scheduled."]}
+            )
     return status, published_at
 
 
@@ -261,15 +279,17 @@ def _set_body(post: Post, body: str, excerpt: str | None) -> None:
     post.body_html = render_post(body)
     post.excerpt = excerpt or ""
     words = plain_text(post.body_html).split()
-    post.auto_excerpt = " ".join(words[:EXCERPT_WORDS]) + (" […]" if len(words) > EXCERPT_WORDS
-                                                            else "")
+    post.auto_excerpt = " ".join(words[:EXCERPT_WORDS]) + (
+        " […]" if len(words) > EXCERPT_WORDS else ""
+    )
 
 
 def _tags_for(names: list[str]) -> list[Tag]:
     """Tags by slug or name; names nobody has used yet become new tags."""
     wanted = {slug_from(name, "tag"): name for name in names}
-    existing = {tag.slug: tag for tag in db.session.scalars(
-        select(Tag).where(Tag.slug.in_(list(wanted))))}
+    existing = {
+        tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(list(wanted))))
+    }
     tags = []
     for slug, name in wanted.items():
         tag = existing.get(slug)
@@ -304,8 +324,7 @@ def _flush(post: Post, verb: str) -> None:
         raise Conflict(f"The slug {post.slug!r} is taken by another post.") from None
     except StaleDataError:
         db.session.rollback()
-        raise PreconditionFailed(f"The post changed while it was being {verb}; retry.") \
-            from None
+        raise PreconditionFailed(f"The post changed while it was being {verb}; retry.") from None
 
 
 def _queue_publication(post: Post) -> None:
@@ -320,7 +339,8 @@ def _queue_publication(post: Post) -> None:
 
 def _created_event(post: Post) -> str:
     return {"published": "post.published", "scheduled": "post.scheduled"}.get(
-        post.status, "post.created")
+        post.status, "post.created"
+    )
 
 
 def _update_event(before: str, after: str) -> str:
@@ -331,3 +351,48 @@ def _update_event(before: str, after: str) -> str:
     if after == "scheduled" and before != "scheduled":
         return "post.scheduled"
     return "post.updated"
+
+
+# --- for other areas -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """What other areas may know of a post."""
+
+    id: int
+    slug: str
+    title: str
+    url: str
+    status: str
+    comments_open: bool
+    published_at: datetime | None
+
+
+def post_ref(post: Post, site_url: str) -> PostRef:
+    return PostRef(
+        id=post.id,
+        slug=post.slug,
+        title=post.title,
+        url=site_url.replace("{slug}", post.slug),
+        status=post.status,
+        comments_open=post.comments_open,
+        published_at=post.published_at,
+    )
+
+
+def find_post(
+    *, slug: str | None = None, post_id: int | None = None, site_url: str
+) -> PostRef | None:
+    """A post by slug or id, whatever its status (callers check `status`)."""
+    query = select(Post)
+    query = query.where(Post.slug == slug) if slug is not None else query.where(Post.id == post_id)
+    post = db.session.scalar(query)
+    return post_ref(post, site_url) if post else None
+
+
+def set_comment_count(post_id: int, count: int) -> None:
+    """Kept by the comments area; changes the post's ETag like any other change."""
+    post = db.session.get(Post, post_id)
+    if post is not None and post.comment_count != count:
+        post.comment_count = count

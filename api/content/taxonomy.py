@@ -35,15 +35,21 @@ def tag_data(tag: Tag) -> dict:
 class _Taxonomy:
     """Shared rules of authors and tags: slugged, counted, evented resources."""
 
-    def __init__(self, model, kind: str, fields: tuple[str, ...], to_event: Callable,
-                 count_column):
+    def __init__(self, model, kind: str, fields: tuple[str, ...], to_event: Callable, count_column):
         self.model, self.kind, self.fields = model, kind, fields
         self.to_event, self.count_column = to_event, count_column
 
     def list(self, *, limit: int, cursor: str | None, codec: CursorCodec) -> Page:
         keys = [SortKey(self.model.slug, kind="str")]
-        page = paginate(db.session, select(self.model), keys, limit=limit, cursor=cursor,
-                        codec=codec, key_of=lambda row: [row.slug])
+        page = paginate(
+            db.session,
+            select(self.model),
+            keys,
+            limit=limit,
+            cursor=cursor,
+            codec=codec,
+            key_of=lambda row: [row.slug],
+        )
         self.attach_counts(page.items)
         return page
 
@@ -58,15 +64,20 @@ class _Taxonomy:
         if not items:
             return
         ids = [item.id for item in items]
-        published = (Post.status == "published")
+        published = Post.status == "published"
         if self.model is Author:
-            query = (select(Post.author_id, func.count()).where(published,
-                     Post.author_id.in_(ids)).group_by(Post.author_id))
+            query = (
+                select(Post.author_id, func.count())
+                .where(published, Post.author_id.in_(ids))
+                .group_by(Post.author_id)
+            )
         else:
-            query = (select(post_tags.c.tag_id, func.count())
-                     .join(Post, Post.id == post_tags.c.post_id)
-                     .where(published, post_tags.c.tag_id.in_(ids))
-                     .group_by(post_tags.c.tag_id))
+            query = (
+                select(post_tags.c.tag_id, func.count())
+                .join(Post, Post.id == post_tags.c.post_id)
+                .where(published, post_tags.c.tag_id.in_(ids))
+                .group_by(post_tags.c.tag_id)
+            )
         counts = dict(db.session.execute(query).all())
         for item in items:
             item.post_count = counts.get(item.id, 0)
@@ -91,8 +102,9 @@ class _Taxonomy:
                 setattr(item, name, value)
         item.updated_at = utcnow()
         self._flush_unique(item.slug)
-        record_event(f"{self.kind}.updated", {self.kind: self.to_event(item),
-                                               "previous_slug": slug})
+        record_event(
+            f"{self.kind}.updated", {self.kind: self.to_event(item), "previous_slug": slug}
+        )
         db.session.commit()
         self.attach_counts([item])
         return item
@@ -106,8 +118,9 @@ class _Taxonomy:
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
-            raise Conflict(f"This {self.kind} still has posts; move or delete them first.") \
-                from None
+            raise Conflict(
+                f"This {self.kind} still has posts; move or delete them first."
+            ) from None
         except StaleDataError:
             db.session.rollback()
             raise PreconditionFailed(f"The {self.kind} changed meanwhile; retry.") from None

@@ -9,8 +9,14 @@ from flask_smorest import Blueprint
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
 from api.conditional import if_match_guard
-from api.content.schemas import AuthorPage, AuthorPatchSchema, AuthorSchema, TagPage, \
-    TagPatchSchema, TagSchema
+from api.content.schemas import (
+    AuthorPage,
+    AuthorPatchSchema,
+    AuthorSchema,
+    TagPage,
+    TagPatchSchema,
+    TagSchema,
+)
 from api.content.taxonomy import authors, tags
 from api.content.views import author_schema, tag_schema
 from api.docs import problems, staff

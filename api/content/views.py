@@ -14,14 +14,21 @@ SUMMARY = ("slug", "name")
 
 
 @lru_cache(maxsize=256)
-def post_schema(*, staff: bool, full_author: bool, full_tags: bool,
-                fields: tuple[str, ...] = ()) -> ma.Schema:
-    view = type("PostView", (PostSchema,), {
-        "author": ma.fields.Nested(AuthorSchema(only=AUTHOR_EMBEDDED if full_author
-                                                else SUMMARY)),
-        "tags": ma.fields.List(ma.fields.Nested(TagSchema(only=TAG_EMBEDDED if full_tags
-                                                          else SUMMARY))),
-    })
+def post_schema(
+    *, staff: bool, full_author: bool, full_tags: bool, fields: tuple[str, ...] = ()
+) -> ma.Schema:
+    view = type(
+        "PostView",
+        (PostSchema,),
+        {
+            "author": ma.fields.Nested(
+                AuthorSchema(only=AUTHOR_EMBEDDED if full_author else SUMMARY)
+            ),
+            "tags": ma.fields.List(
+                ma.fields.Nested(TagSchema(only=TAG_EMBEDDED if full_tags else SUMMARY))
+            ),
+        },
+    )
     return view(only=tuple(fields) or None, exclude=() if staff else ("body",))
 
 

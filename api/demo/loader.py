@@ -18,7 +18,7 @@ AUTHOR = {
     "name": "China Copyright and Media",
     "slug": "china-copyright-and-media",
     "bio": "Translations of and commentary on Chinese law and policy documents on media, "
-           "copyright and the Internet.",
+    "copyright and the Internet.",
     "website": "https://chinacopyrightandmedia.wordpress.com/",
 }
 TAGS = [
@@ -50,31 +50,37 @@ def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
         progress(f"tag {name}")
         tags.create(SYSTEM, {"name": name, "description": description})
     progress("post")
-    posts.create_post(SYSTEM, {
-        "title": seed.title,
-        "slug": POST_SLUG,
-        "body": "\n\n".join(seed.paragraphs),
-        "excerpt": seed.paragraphs[0],
-        "status": "published",
-        "published_at": datetime(2014, 11, 25, 9, 0, tzinfo=UTC),
-        "author": AUTHOR["slug"],
-        "tags": ["cybersecurity", "speeches", "translations"],
-        "comments_open": True,
-    })
+    posts.create_post(
+        SYSTEM,
+        {
+            "title": seed.title,
+            "slug": POST_SLUG,
+            "body": "\n\n".join(seed.paragraphs),
+            "excerpt": seed.paragraphs[0],
+            "status": "published",
+            "published_at": datetime(2014, 11, 25, 9, 0, tzinfo=UTC),
+            "author": AUTHOR["slug"],
+            "tags": ["cybersecurity", "speeches", "translations"],
+            "comments_open": True,
+        },
+    )
     # The page that pinged the post: a digest linking it, as in the seed's pingback.
     progress("linking post")
     post_url = settings.site_url.replace("{slug}", POST_SLUG)
-    posts.create_post(SYSTEM, {
-        "title": seed.pingback_source.split(" « ")[0],
-        "slug": UPDATES_SLUG,
-        "body": (
-            "New translations this week:\n\n"
-            f"- [{seed.title}]({post_url}) (Speech, Liu Yunshan, 24 November 2014)\n"
-        ),
-        "status": "published",
-        "published_at": datetime(2015, 2, 21, 8, 53, tzinfo=UTC),
-        "author": AUTHOR["slug"],
-        "tags": ["translations"],
-        "comments_open": True,
-    })
+    posts.create_post(
+        SYSTEM,
+        {
+            "title": seed.pingback_source.split(" « ")[0],
+            "slug": UPDATES_SLUG,
+            "body": (
+                "New translations this week:\n\n"
+                f"- [{seed.title}]({post_url}) (Speech, Liu Yunshan, 24 November 2014)\n"
+            ),
+            "status": "published",
+            "published_at": datetime(2015, 2, 21, 8, 53, tzinfo=UTC),
+            "author": AUTHOR["slug"],
+            "tags": ["translations"],
+            "comments_open": True,
+        },
+    )
     return True

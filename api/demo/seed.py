@@ -24,7 +24,7 @@ def read_seed(path: Path = SEED_FILE) -> SeedPage:
     title = lines[0]
     end = next(i for i, line in enumerate(lines) if line.startswith("One thought on"))
     paragraphs = [line for line in lines[1:end] if line and line != "Posted on Updated on"]
-    discussion = [line for line in lines[end + 1:] if line]
+    discussion = [line for line in lines[end + 1 :] if line]
     source_line = next(line for line in discussion if _PINGBACK.match(line))
     at = discussion.index(source_line)
     return SeedPage(

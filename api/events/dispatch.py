@@ -53,9 +53,11 @@ def _advance(name: str, patterns: list[str], handler: Handler, batch: int) -> in
         session.add(cursor)
         session.commit()
         return _advance(name, patterns, handler, batch)
-    events = list(session.scalars(
-        select(Event).where(Event.id > cursor.last_event_id).order_by(Event.id).limit(batch)
-    ))
+    events = list(
+        session.scalars(
+            select(Event).where(Event.id > cursor.last_event_id).order_by(Event.id).limit(batch)
+        )
+    )
     for event in events:
         if type_matches(event.type, patterns):
             handler(event)

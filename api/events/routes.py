@@ -10,8 +10,8 @@ from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.docs import problems, staff
 from api.events import services
-from api.responses import json_response
 from api.events.schemas import EventFeedArgs, EventPage, EventSchema
+from api.responses import json_response
 
 blp = Blueprint("events", __name__, url_prefix="/v1", description="Event feed")
 _events = EventSchema(many=True)

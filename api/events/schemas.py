@@ -15,8 +15,11 @@ class EventSchema(ma.Schema):
 
 
 class EventFeedArgs(ma.Schema):
-    after = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62),
-                              metadata={"description": "Return events with a larger id"})
+    after = ma.fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=2**62),
+        metadata={"description": "Return events with a larger id"},
+    )
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIMIT))
     types = ma.fields.String(
         validate=validate.Length(max=1000),

@@ -8,8 +8,11 @@ from tests.conftest import bearer
 def test_staff_flow_draft_publish_stale_write_delete_records_one_event_each(
     client, admin, author, events
 ):
-    created = client.post("/v1/posts", json={"title": "Hello, world", "body": "First!",
-                                             "author": author["slug"]}, headers=admin)
+    created = client.post(
+        "/v1/posts",
+        json={"title": "Hello, world", "body": "First!", "author": author["slug"]},
+        headers=admin,
+    )
     assert created.status_code == 201
     post = created.get_json()
     assert post["status"] == "draft"
@@ -18,16 +21,22 @@ def test_staff_flow_draft_publish_stale_write_delete_records_one_event_each(
     assert [t for t, _ in events("post.")] == ["post.created"]
 
     stale = client.get(f"/v1/posts/{post['slug']}", headers=admin).headers["ETag"]
-    published = client.patch(f"/v1/posts/{post['slug']}", json={"status": "published"},
-                             headers={**admin, "If-Match": stale})
+    published = client.patch(
+        f"/v1/posts/{post['slug']}",
+        json={"status": "published"},
+        headers={**admin, "If-Match": stale},
+    )
     assert published.status_code == 200
     assert published.get_json()["published_at"] is not None
     listed = client.get("/v1/posts").get_json()["items"]
     assert [p["slug"] for p in listed] == [post["slug"]]
     assert [t for t, _ in events("post.")] == ["post.created", "post.published"]
 
-    refused = client.patch(f"/v1/posts/{post['slug']}", json={"title": "Lost update"},
-                           headers={**admin, "If-Match": stale})
+    refused = client.patch(
+        f"/v1/posts/{post['slug']}",
+        json={"title": "Lost update"},
+        headers={**admin, "If-Match": stale},
+    )
     assert refused.status_code == 412
     assert refused.mimetype == "application/problem+json"
     assert client.get(f"/v1/posts/{post['slug']}").get_json()["title"] == "Hello, world"
@@ -46,28 +55,54 @@ def test_author_token_writes_own_posts_only(client, admin, make_token, author):
     mine = client.post("/v1/posts", json={"title": "Mine"}, headers=own_token)
     assert mine.status_code == 201
     assert mine.get_json()["author"]["slug"] == author["slug"]
-    theirs = client.post("/v1/posts", json={"title": "Theirs", "author": other["slug"],
-                                            "status": "published"}, headers=admin).get_json()
-    assert client.patch(f"/v1/posts/{theirs['slug']}", json={"title": "Hijacked"},
-                        headers=own_token).status_code == 403
+    theirs = client.post(
+        "/v1/posts",
+        json={"title": "Theirs", "author": other["slug"], "status": "published"},
+        headers=admin,
+    ).get_json()
+    assert (
+        client.patch(
+            f"/v1/posts/{theirs['slug']}", json={"title": "Hijacked"}, headers=own_token
+        ).status_code
+        == 403
+    )
     assert client.delete(f"/v1/posts/{theirs['slug']}", headers=own_token).status_code == 403
-    assert client.post("/v1/posts", json={"title": "As someone else", "author": other["slug"]},
-                       headers=own_token).status_code == 403
+    assert (
+        client.post(
+            "/v1/posts",
+            json={"title": "As someone else", "author": other["slug"]},
+            headers=own_token,
+        ).status_code
+        == 403
+    )
     # Another author's draft is invisible rather than forbidden.
-    draft = client.post("/v1/posts", json={"title": "Secret", "author": other["slug"]},
-                        headers=admin).get_json()
+    draft = client.post(
+        "/v1/posts", json={"title": "Secret", "author": other["slug"]}, headers=admin
+    ).get_json()
     assert client.get(f"/v1/posts/{draft['slug']}", headers=own_token).status_code == 404
 
 
 def test_writes_need_a_token_and_the_right_role(client, make_token, author):
     assert client.post("/v1/posts", json={"title": "x"}).status_code == 401
     moderator = bearer(make_token("moderator"))
-    assert client.post("/v1/posts", json={"title": "x", "author": author["slug"]},
-                       headers=moderator).status_code == 403
-    assert client.post("/v1/posts", json={"title": "x"},
-                       headers=bearer("mgl_not-a-real-token")).status_code == 401
-    assert client.post("/v1/posts", json={"title": "x"},
-                       headers={"Authorization": "Basic Zm9vOmJhcg=="}).status_code == 401
+    assert (
+        client.post(
+            "/v1/posts", json={"title": "x", "author": author["slug"]}, headers=moderator
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/v1/posts", json={"title": "x"}, headers=bearer("mgl_not-a-real-token")
+        ).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/v1/posts", json={"title": "x"}, headers={"Authorization": "Basic Zm9vOmJhcg=="}
+        ).status_code
+        == 401
+    )
 
 
 def test_revoked_token_stops_working_at_once(client, admin, make_token):
@@ -90,8 +125,10 @@ def test_public_list_shows_published_posts_newest_first(client, publish, admin, 
 
 
 def test_link_header_walks_every_page_exactly_once(client, publish):
-    slugs = {publish(f"Post {n}", published_at=f"2020-01-{n + 1:02d}T00:00:00Z")["slug"]
-             for n in range(7)}
+    slugs = {
+        publish(f"Post {n}", published_at=f"2020-01-{n + 1:02d}T00:00:00Z")["slug"]
+        for n in range(7)
+    }
     seen, url, pages = [], "/v1/posts?limit=3", 0
     while url:
         response = client.get(url)
@@ -118,10 +155,19 @@ def test_same_timestamp_posts_paginate_by_id(client, publish):
 
 def test_filters_by_tag_author_dates_and_full_text(client, publish, admin):
     other = client.post("/v1/authors", json={"name": "Other"}, headers=admin).get_json()
-    a = publish("Cybersecurity week", body="Strong network country", tags=["Security"],
-                published_at="2020-01-01T00:00:00Z")
-    b = publish("Copyright notes", body="Media and copyright", tags=["media", "Security"],
-                author=other["slug"], published_at="2021-01-01T00:00:00Z")
+    a = publish(
+        "Cybersecurity week",
+        body="Strong network country",
+        tags=["Security"],
+        published_at="2020-01-01T00:00:00Z",
+    )
+    b = publish(
+        "Copyright notes",
+        body="Media and copyright",
+        tags=["media", "Security"],
+        author=other["slug"],
+        published_at="2021-01-01T00:00:00Z",
+    )
 
     def slugs(query):
         response = client.get(f"/v1/posts?{query}")
@@ -165,8 +211,7 @@ def test_sparse_fieldsets(client, publish):
 
 
 def test_single_post_has_everything_a_frontend_needs(client, publish):
-    post = publish("Readable", body="Hello **world** <script>alert(1)</script>",
-                   tags=["News"])
+    post = publish("Readable", body="Hello **world** <script>alert(1)</script>", tags=["News"])
     body = client.get(f"/v1/posts/{post['slug']}").get_json()
     assert body["body_html"].startswith("<p>Hello <strong>world</strong>")
     assert "<script" not in body["body_html"]
@@ -184,11 +229,15 @@ def test_slugs_are_generated_unicode_aware_and_unique(client, publish, admin, au
     assert first["slug"] == "grüße-aus-köln"
     assert second["slug"] == "grüße-aus-köln-2"
     assert client.get(f"/v1/posts/{first['slug']}").status_code == 200
-    clash = client.post("/v1/posts", json={"title": "x", "slug": first["slug"],
-                                           "author": author["slug"]}, headers=admin)
+    clash = client.post(
+        "/v1/posts",
+        json={"title": "x", "slug": first["slug"], "author": author["slug"]},
+        headers=admin,
+    )
     assert clash.status_code == 409
-    rename = client.patch(f"/v1/posts/{second['slug']}", json={"slug": first["slug"]},
-                          headers=admin)
+    rename = client.patch(
+        f"/v1/posts/{second['slug']}", json={"slug": first["slug"]}, headers=admin
+    )
     assert rename.status_code == 409
 
 
@@ -196,16 +245,31 @@ def test_status_rules(client, admin, author):
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     past = "2000-01-01T00:00:00Z"
     base = {"title": "Timing", "author": author["slug"]}
-    assert client.post("/v1/posts", json={**base, "status": "scheduled"},
-                       headers=admin).status_code == 422
-    assert client.post("/v1/posts", json={**base, "status": "scheduled", "published_at": past},
-                       headers=admin).status_code == 422
-    assert client.post("/v1/posts", json={**base, "status": "published",
-                                          "published_at": future}, headers=admin).status_code == 422
-    assert client.post("/v1/posts", json={**base, "published_at": "2020-01-01T00:00:00"},
-                       headers=admin).status_code == 422  # no timezone
-    scheduled = client.post("/v1/posts", json={**base, "status": "scheduled",
-                                               "published_at": future}, headers=admin)
+    assert (
+        client.post("/v1/posts", json={**base, "status": "scheduled"}, headers=admin).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/v1/posts", json={**base, "status": "scheduled", "published_at": past}, headers=admin
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/v1/posts", json={**base, "status": "published", "published_at": future}, headers=admin
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/v1/posts", json={**base, "published_at": "2020-01-01T00:00:00"}, headers=admin
+        ).status_code
+        == 422
+    )  # no timezone
+    scheduled = client.post(
+        "/v1/posts", json={**base, "status": "scheduled", "published_at": future}, headers=admin
+    )
     assert scheduled.status_code == 201
     assert client.get("/v1/posts").get_json()["items"] == []
 

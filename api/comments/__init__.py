@@ -1,0 +1,1 @@
+"""Comments and pingbacks: intake, the rules that judge them, the moderation queue."""

@@ -1,0 +1,94 @@
+"""Comment use cases other areas call: pingback entries (for linkbacks) and counts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from api.comments.models import Comment
+from api.content.services import set_comment_count
+from api.events.services import record_event
+from api.extensions import db
+from api.types import utcnow
+
+
+def comment_data(comment: Comment) -> dict:
+    """A comment as events carry it: nothing private (no email, IP or identity)."""
+    return {
+        "id": comment.id,
+        "post_id": comment.post_id,
+        "type": comment.type,
+        "status": comment.status,
+        "parent_id": comment.parent_id,
+        "author_name": comment.author_name,
+        "author_url": comment.author_url,
+        "source_url": comment.source_url,
+    }
+
+
+def recount(post_id: int) -> None:
+    """Store the post's approved comment and pingback count (in the caller's transaction)."""
+    approved = db.session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.post_id == post_id, Comment.status == "approved")
+    )
+    set_comment_count(post_id, approved)
+
+
+def add_pingback(
+    *,
+    post_id: int,
+    source_url: str,
+    source_title: str,
+    excerpt_html: str,
+    status: str,
+    ip_address: str | None = None,
+) -> tuple[Comment, bool]:
+    """Record a pingback on a post once per (post, source); returns (entry, created).
+
+    A second ping from the same source changes nothing: the pingback spec's
+    "already registered" answer is for the caller to give.
+    """
+    existing = db.session.scalar(
+        select(Comment).where(Comment.post_id == post_id, Comment.source_url == source_url)
+    )
+    if existing is not None:
+        return existing, False
+    entry = Comment(
+        post_id=post_id,
+        type="pingback",
+        status=status,
+        source_url=source_url,
+        source_title=source_title,
+        author_name=source_title,
+        author_url=source_url,
+        body_html=excerpt_html,
+        ip_address=ip_address,
+        reasons=[{"rule": "pingback", "verdict": status, "reason": "linkback"}],
+    )
+    db.session.add(entry)
+    db.session.flush()
+    record_event("pingback.received", {"comment": comment_data(entry)})
+    if status == "approved":
+        recount(post_id)
+    db.session.commit()
+    return entry, True
+
+
+def trash_pingback(*, post_id: int, source_url: str) -> bool:
+    """The source no longer links the post: its pingback goes to the trash."""
+    entry = db.session.scalar(
+        select(Comment).where(
+            Comment.post_id == post_id, Comment.source_url == source_url, Comment.type == "pingback"
+        )
+    )
+    if entry is None or entry.status == "trash":
+        return False
+    was_approved = entry.status == "approved"
+    entry.status, entry.updated_at = "trash", utcnow()
+    record_event("comment.trashed", {"comment": comment_data(entry), "reason": "link removed"})
+    if was_approved:
+        db.session.flush()
+        recount(post_id)
+    db.session.commit()
+    return True

@@ -1,0 +1,8 @@
+"""Every area's models, imported together so the metadata (and Alembic) sees them all."""
+
+from api.auth.models import ApiToken
+from api.comments.models import Comment
+from api.content.models import Author, Post, Tag
+from api.events.models import Event, EventCursor
+
+__all__ = ["ApiToken", "Author", "Comment", "Event", "EventCursor", "Post", "Tag"]
