@@ -8,6 +8,7 @@ pytest-xdist worker gets its own schema and its own Redis database number.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
@@ -29,7 +30,8 @@ def _worker_number(worker_id: str) -> int:
 
 
 def _postgres_url_for(worker_id: str) -> str:
-    schema = f"test_{worker_id}"
+    # Unique per run, so two runs on one server (a developer's and CI's) never collide.
+    schema = f"test_{worker_id}_{uuid.uuid4().hex[:8]}"
     engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -72,6 +74,11 @@ def app(test_settings):
         db.session.remove()
     yield application
     with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            schema = db.session.execute(text("SELECT current_schema()")).scalar_one()
+            db.session.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
 
