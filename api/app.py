@@ -13,7 +13,7 @@ from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import errors, observability
+from api import errors, observability, parsing
 from api.conditional import finish_response
 from api.extensions import db, limiter, migrate
 from api.migration_support import MIGRATE_OPTIONS
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     )
     errors.register_error_handlers(app)  # after smorest, so ours answer
     observability.init_app(app)
+    parsing.init_app(app)
     app.after_request(finish_response)
 
     _register_blueprints(app)

@@ -7,7 +7,7 @@ from functools import lru_cache
 import marshmallow as ma
 import yaml
 from flask import Response, current_app
-from flask_smorest import Blueprint
+from api.parsing import Blueprint
 from sqlalchemy import text
 
 from api.errors import problem

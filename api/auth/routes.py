@@ -1,7 +1,7 @@
 """Staff tokens over HTTP (admin only)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.parsing import Blueprint
 
 from api.auth import services
 from api.auth.guard import requires

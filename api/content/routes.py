@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.parsing import Blueprint
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.parsing import Blueprint
 
 from api.auth.guard import requires
 from api.auth.policy import Permission

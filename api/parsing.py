@@ -1,0 +1,67 @@
+"""Request parsing that no hostile input can turn into a 500.
+
+Every blueprint is built from this module's `Blueprint`, whose parser refuses JSON
+nested deeply enough to exhaust the stack and text holding NUL characters (PostgreSQL
+cannot store them). URLs that are not valid UTF-8 are refused before routing.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote_to_bytes
+
+import flask_smorest
+from flask import Flask, request
+from webargs.flaskparser import FlaskParser
+
+from api.errors import problem
+
+
+def _holds_nul(data) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+class ApiParser(FlaskParser):
+    def _raw_load_json(self, req):
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", "nested", 0) from None
+        if _holds_nul(data):
+            raise json.JSONDecodeError("NUL characters are not allowed", "nul", 0)
+        return data
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ApiParser()
+
+
+def _undecodable(raw: bytes) -> bool:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return "\x00" in text
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_undecodable_urls():
+        path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")
+        query = unquote_to_bytes(request.environ.get("QUERY_STRING", "").replace("+", " "))
+        if _undecodable(path) or _undecodable(query):
+            return problem(
+                400, "Bad request", "The URL is not valid UTF-8 or holds NUL characters."
+            )
+        return None
