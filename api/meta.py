@@ -7,11 +7,11 @@ from functools import lru_cache
 import marshmallow as ma
 import yaml
 from flask import Response, current_app
-from api.parsing import Blueprint
 from sqlalchemy import text
 
 from api.errors import problem
 from api.extensions import db
+from api.parsing import Blueprint
 
 blp = Blueprint("meta", __name__, description="Health and the API contract")
 

@@ -1,13 +1,13 @@
 """Staff tokens over HTTP (admin only)."""
 
 from flask.views import MethodView
-from api.parsing import Blueprint
 
 from api.auth import services
 from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.auth.schemas import NewTokenSchema, TokenListSchema, TokenSchema
 from api.docs import problems, staff
+from api.parsing import Blueprint
 from api.responses import json_response
 
 blp = Blueprint("tokens", __name__, url_prefix="/v1", description="Staff tokens")

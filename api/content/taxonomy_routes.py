@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from flask.views import MethodView
-from api.parsing import Blueprint
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
@@ -21,6 +20,7 @@ from api.content.taxonomy import authors, tags
 from api.content.views import author_schema, tag_schema
 from api.docs import problems, staff
 from api.pagination import CursorCodec, PageArgsSchema
+from api.parsing import Blueprint
 from api.responses import created, json_response, page_body
 
 blp = Blueprint("taxonomy", __name__, url_prefix="/v1", description="Authors and tags")

@@ -4,13 +4,13 @@ from urllib.parse import urlencode
 
 from flask import request
 from flask.views import MethodView
-from api.parsing import Blueprint
 
 from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.docs import problems, staff
 from api.events import services
 from api.events.schemas import EventFeedArgs, EventPage, EventSchema
+from api.parsing import Blueprint
 from api.responses import json_response
 
 blp = Blueprint("events", __name__, url_prefix="/v1", description="Event feed")
