@@ -36,7 +36,13 @@ def dispatch_pending(batch: int = 500) -> int:
     """Feed each consumer the events it has not seen; returns how many were handled."""
     handled = 0
     for name, (patterns, handler) in list(_consumers.items()):
-        handled += _advance(name, patterns, handler, batch)
+        try:
+            handled += _advance(name, patterns, handler, batch)
+        except Exception:
+            # One failing consumer must not hold the others up; it retries the same
+            # event on the next run because its cursor did not move.
+            db.session.rollback()
+            log.exception("event consumer %s failed; will retry", name)
     return handled
 
 

@@ -1,0 +1,110 @@
+"""The outbox: events commit with their change, read back in order, feed consumers once."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from api.content.services import publish_due_posts
+from api.events import dispatch
+from api.extensions import db
+from tests.conftest import bearer
+
+
+def test_a_refused_change_records_nothing(client, admin, publish, author, events):
+    publish("Taken")
+    before = events()
+    response = client.post("/v1/posts", json={"title": "Clash", "slug": "taken",
+                                              "tags": ["Brand new tag"],
+                                              "author": author["slug"]}, headers=admin)
+    assert response.status_code == 409
+    assert events() == before
+    assert client.get("/v1/tags/brand-new-tag").status_code == 404
+
+
+def test_feed_lists_events_in_order_with_type_filters_and_pages(client, admin, publish):
+    for n in range(3):
+        publish(f"Post {n}")
+    everything = client.get("/v1/events", headers=admin).get_json()["items"]
+    ids = [e["id"] for e in everything]
+    assert ids == sorted(ids)
+    assert {e["type"] for e in everything} == {"author.created", "post.published"}
+    assert set(everything[0]) == {"id", "type", "timestamp", "data"}
+    assert everything[0]["timestamp"].endswith("Z")
+
+    posts_only = client.get("/v1/events?types=post.*", headers=admin).get_json()["items"]
+    assert [e["type"] for e in posts_only] == ["post.published"] * 3
+    exact = client.get("/v1/events?types=author.created", headers=admin).get_json()["items"]
+    assert len(exact) == 1
+
+    page = client.get("/v1/events?limit=2", headers=admin)
+    assert page.headers["Link"].startswith("</v1/events?")
+    rest = client.get(page.get_json()["next"], headers=admin).get_json()["items"]
+    assert [e["id"] for e in page.get_json()["items"] + rest] == ids
+    after_last = client.get(f"/v1/events?after={ids[-1]}", headers=admin).get_json()
+    assert after_last["items"] == [] and after_last["next"] is None
+
+
+def test_feed_is_for_admins(client, make_token):
+    assert client.get("/v1/events").status_code == 401
+    for role in ("editor", "moderator"):
+        assert client.get("/v1/events", headers=bearer(make_token(role))).status_code == 403
+
+
+def test_each_consumer_sees_each_event_once_in_order(app, publish):
+    seen = []
+    dispatch.consumer("test-recorder", ["post.*"])(lambda event: seen.append(event.id))
+    try:
+        publish("First")
+        publish("Second")
+        with app.app_context():
+            dispatch.dispatch_pending()
+            dispatch.dispatch_pending()
+            db.session.remove()
+        publish("Third")
+        with app.app_context():
+            dispatch.dispatch_pending()
+            db.session.remove()
+    finally:
+        dispatch._consumers.pop("test-recorder")
+    assert len(seen) == 3 and seen == sorted(seen)
+
+
+def test_a_failing_consumer_retries_the_same_event(app, publish, caplog):
+    calls = []
+
+    def flaky(event):
+        calls.append(event.id)
+        if len(calls) == 1:
+            raise RuntimeError("downstream hiccup")
+
+    dispatch.consumer("test-flaky", ["post.*"])(flaky)
+    try:
+        publish("Only")
+        with app.app_context():
+            dispatch.dispatch_pending()
+            dispatch.dispatch_pending()
+            db.session.remove()
+    finally:
+        dispatch._consumers.pop("test-flaky")
+    assert calls[0] == calls[1] and len(calls) == 2
+    assert "test-flaky failed" in caplog.text
+
+
+def test_scheduled_posts_publish_once_when_due(app, client, admin, author, events):
+    when = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    post = client.post("/v1/posts", json={"title": "Later", "status": "scheduled",
+                                          "published_at": when, "author": author["slug"]},
+                       headers=admin).get_json()
+    with app.app_context():
+        assert publish_due_posts() == 0
+        past = datetime.now(UTC) - timedelta(seconds=5)
+        db.session.execute(text("UPDATE posts SET published_at = :t WHERE slug = :s"),
+                           {"t": past.replace(tzinfo=None) if db.engine.dialect.name ==
+                            "sqlite" else past, "s": post["slug"]})
+        db.session.commit()
+        assert publish_due_posts() == 1
+        assert publish_due_posts() == 0
+        db.session.remove()
+    assert client.get(f"/v1/posts/{post['slug']}").get_json()["status"] == "published"
+    published = events("post.published")
+    assert len(published) == 1 and published[0][1]["scheduled"] is True
