@@ -13,9 +13,16 @@ from tests.conftest import bearer
 def test_a_refused_change_records_nothing(client, admin, publish, author, events):
     publish("Taken")
     before = events()
-    response = client.post("/v1/posts", json={"title": "Clash", "slug": "taken",
-                                              "tags": ["Brand new tag"],
-                                              "author": author["slug"]}, headers=admin)
+    response = client.post(
+        "/v1/posts",
+        json={
+            "title": "Clash",
+            "slug": "taken",
+            "tags": ["Brand new tag"],
+            "author": author["slug"],
+        },
+        headers=admin,
+    )
     assert response.status_code == 409
     assert events() == before
     assert client.get("/v1/tags/brand-new-tag").status_code == 404
@@ -92,15 +99,26 @@ def test_a_failing_consumer_retries_the_same_event(app, publish, caplog):
 
 def test_scheduled_posts_publish_once_when_due(app, client, admin, author, events):
     when = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    post = client.post("/v1/posts", json={"title": "Later", "status": "scheduled",
-                                          "published_at": when, "author": author["slug"]},
-                       headers=admin).get_json()
+    post = client.post(
+        "/v1/posts",
+        json={
+            "title": "Later",
+            "status": "scheduled",
+            "published_at": when,
+            "author": author["slug"],
+        },
+        headers=admin,
+    ).get_json()
     with app.app_context():
         assert publish_due_posts() == 0
         past = datetime.now(UTC) - timedelta(seconds=5)
-        db.session.execute(text("UPDATE posts SET published_at = :t WHERE slug = :s"),
-                           {"t": past.replace(tzinfo=None) if db.engine.dialect.name ==
-                            "sqlite" else past, "s": post["slug"]})
+        db.session.execute(
+            text("UPDATE posts SET published_at = :t WHERE slug = :s"),
+            {
+                "t": past.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else past,
+                "s": post["slug"],
+            },
+        )
         db.session.commit()
         assert publish_due_posts() == 1
         assert publish_due_posts() == 0
