@@ -9,12 +9,12 @@ from pathlib import Path
 
 from flask import Flask
 from flask_cors import CORS
-from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from api import errors, observability, parsing
 from api.conditional import finish_response
+from api.docs import EveryOperationMay400, MarginaliaApi
 from api.extensions import db, limiter, migrate
 from api.migration_support import MIGRATE_OPTIONS
 from config import Settings, load_settings
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
-    app.extensions["openapi"] = Api(app, spec_kwargs=_spec_kwargs())
+    app.extensions["openapi"] = MarginaliaApi(app, spec_kwargs=_spec_kwargs())
     limiter.init_app(app)
     CORS(
         app,
@@ -106,6 +106,7 @@ def _instance_secret(app: Flask) -> str:
 
 def _spec_kwargs() -> dict:
     return {
+        "extra_plugins": [EveryOperationMay400()],
         "info": {
             "description": (
                 "Marginalia: posts, authors and tags for frontends; moderated comments, "

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import http
+
+from apispec import BasePlugin
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
 from api.errors import PROBLEM_MIMETYPE, ProblemSchema
 
 DESCRIPTIONS = {
@@ -15,6 +21,30 @@ DESCRIPTIONS = {
     422: "Invalid fields; see `errors`",
     429: "Rate limited; see Retry-After",
 }
+
+
+class EveryOperationMay400(BasePlugin):
+    """URLs that are not UTF-8 or hold NUL are refused before routing (api/parsing.py),
+    so any operation can answer 400."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            operation.setdefault("responses", {}).setdefault("400", "BAD_REQUEST")
+
+
+class MarginaliaApi(Api):
+    """flask-smorest, documenting every error as the problem+json it really is."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # operations list their own problems instead
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
 
 
 def problems(blp, *codes: int):

@@ -72,7 +72,7 @@ def _render(_key, app) -> str:
     responses={
         "200": {
             "description": "This contract",
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "content": {"application/yaml": {"schema": {"type": "object"}}},
         }
     }
 )

@@ -1,13 +1,15 @@
 """Request parsing that no hostile input can turn into a 500.
 
 Every blueprint is built from this module's `Blueprint`, whose parser refuses JSON
-nested deeply enough to exhaust the stack and text holding NUL characters (PostgreSQL
-cannot store them). URLs that are not valid UTF-8 are refused before routing.
+nested deeply enough to exhaust the stack, and text holding control characters or lone
+surrogates (NUL and surrogates cannot even be stored in PostgreSQL). URLs that are not
+valid UTF-8 are refused before routing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import unquote_to_bytes
 
 import flask_smorest
@@ -16,13 +18,17 @@ from webargs.flaskparser import FlaskParser
 
 from api.errors import problem
 
+# Control characters other than tab and newlines, and lone surrogates (which JSON escapes
+# can produce but UTF-8 cannot store).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
-def _holds_nul(data) -> bool:
+
+def _holds_unstorable_text(data) -> bool:
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if _UNSTORABLE.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -38,8 +44,8 @@ class ApiParser(FlaskParser):
             data = super()._raw_load_json(req)
         except RecursionError:
             raise json.JSONDecodeError("JSON nested too deeply", "nested", 0) from None
-        if _holds_nul(data):
-            raise json.JSONDecodeError("NUL characters are not allowed", "nul", 0)
+        if _holds_unstorable_text(data):
+            raise json.JSONDecodeError("control characters are not allowed", "control", 0)
         return data
 
 

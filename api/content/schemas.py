@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from flask import current_app
 from marshmallow import validate
@@ -8,10 +10,16 @@ from api.content.models import POST_STATUSES
 from api.pagination import PageArgsSchema
 from api.schemas import CommaList, Timestamp, page_schema
 
-SLUG = validate.Regexp(
-    r"^[^\W_](?:[\w-]{0,198}[^\W_])?$",
-    error="Lower-case letters, digits and hyphens; 1-200 characters.",
-)
+_SLUG = re.compile(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$")
+
+
+def SLUG(value: str) -> None:
+    """Letters of any script, digits and inner hyphens. Checked here, not exported as an
+    OpenAPI `pattern`: that regex dialect's \\w knows only ASCII."""
+    if not _SLUG.match(value):
+        raise ma.ValidationError("Lower-case letters, digits and hyphens; 1-200 characters.")
+
+
 HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 
 
