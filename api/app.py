@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from api import errors, observability, parsing
+from api.auth import guard
 from api.conditional import finish_response
 from api.docs import EveryOperationMay400, MarginaliaApi
 from api.extensions import db, limiter, migrate
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     errors.register_error_handlers(app)  # after smorest, so ours answer
     observability.init_app(app)
     parsing.init_app(app)
+    guard.init_app(app)
     app.after_request(finish_response)
 
     _register_blueprints(app)

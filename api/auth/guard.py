@@ -52,3 +52,24 @@ def requires(permission: Permission):
         return wrapper
 
     return decorator
+
+
+def accepts_commenter_tokens(view):
+    """Mark a view whose bearer token may also be a commenter's OIDC token (the comments
+    area validates those itself); everywhere else a bearer token must be a staff token."""
+    view._accepts_commenter_tokens = True
+    return view
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def check_presented_credentials():
+        """Credentials that are presented are checked on every API operation, even public
+        ones: a broken or revoked token is a 401, never silently treated as anonymous."""
+        if not request.path.startswith("/v1/") or "Authorization" not in request.headers:
+            return
+        view = app.view_functions.get(request.endpoint)
+        token = bearer_token()
+        if getattr(view, "_accepts_commenter_tokens", False) and not services.is_staff_token(token):
+            return
+        current_actor()

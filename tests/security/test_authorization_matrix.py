@@ -1,0 +1,124 @@
+"""Every operation in openapi.yaml x every kind of caller: 401, 403 or through.
+
+A new operation without an entry in ACCESS fails this test: decide who may call it.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from api.auth.policy import Role
+from api.demo.loader import AUTHOR, POST_SLUG, load_demo
+from api.extensions import db
+from tests.conftest import bearer
+
+PUBLIC = "public"  # no token needed; a presented token must still be valid
+OPEN = "open"  # operations endpoints outside /v1: credentials are ignored
+# The design's roles, written out here rather than read from api/auth/policy.py, so a
+# wrong change to the policy fails this test.
+ADMIN = frozenset({"admin"})
+CONTENT = frozenset({"admin", "editor"})
+OWN_POSTS = frozenset({"admin", "editor", "author"})  # the author token writes its own
+MODERATION = frozenset({"admin", "moderator"})
+
+ACCESS = {
+    ("GET", "/healthz"): OPEN,
+    ("GET", "/readyz"): OPEN,
+    ("GET", "/openapi.yaml"): OPEN,
+    ("GET", "/v1/posts"): PUBLIC,
+    ("POST", "/v1/posts"): OWN_POSTS,
+    ("GET", "/v1/posts/{slug}"): PUBLIC,
+    ("PATCH", "/v1/posts/{slug}"): OWN_POSTS,
+    ("DELETE", "/v1/posts/{slug}"): OWN_POSTS,
+    ("GET", "/v1/authors"): PUBLIC,
+    ("POST", "/v1/authors"): CONTENT,
+    ("GET", "/v1/authors/{slug}"): PUBLIC,
+    ("PATCH", "/v1/authors/{slug}"): CONTENT,
+    ("DELETE", "/v1/authors/{slug}"): CONTENT,
+    ("GET", "/v1/tags"): PUBLIC,
+    ("POST", "/v1/tags"): CONTENT,
+    ("GET", "/v1/tags/{slug}"): PUBLIC,
+    ("PATCH", "/v1/tags/{slug}"): CONTENT,
+    ("DELETE", "/v1/tags/{slug}"): CONTENT,
+    ("GET", "/v1/events"): ADMIN,
+    ("GET", "/v1/tokens"): ADMIN,
+    ("POST", "/v1/tokens"): ADMIN,
+    ("DELETE", "/v1/tokens/{token_id}"): ADMIN,
+}
+
+PATH_VALUES = {
+    "/v1/posts/{slug}": {"slug": POST_SLUG},
+    "/v1/authors/{slug}": {"slug": AUTHOR["slug"]},
+    "/v1/tags/{slug}": {"slug": "cybersecurity"},
+    "/v1/tokens/{token_id}": {"token_id": "999999"},
+}
+CALLERS = ["anonymous", "bad token", "revoked token", *[role.value for role in Role]]
+OPERATIONS = [
+    (method.upper(), path)
+    for path, operations in yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text()
+    )["paths"].items()
+    for method in operations
+    if method != "parameters"
+]
+
+
+def test_every_operation_has_an_access_rule():
+    missing = sorted(set(OPERATIONS) - set(ACCESS))
+    assert not missing, f"decide who may call: {missing}"
+    assert not sorted(set(ACCESS) - set(OPERATIONS)), "ACCESS names operations that are gone"
+
+
+def expected_outcome(rule, caller: str) -> str:
+    if rule == OPEN:
+        return "through"
+    if caller in ("bad token", "revoked token"):
+        return "401"
+    if rule == PUBLIC:
+        return "through"
+    if caller == "anonymous":
+        return "401"
+    return "through" if caller in rule else "403"
+
+
+@pytest.fixture
+def callers(app, client, make_token) -> dict[str, dict]:
+    with app.app_context():
+        load_demo()
+        db.session.remove()
+    revoked = make_token("admin", name="to revoke")
+    admin = bearer(make_token("admin"))
+    token_id = next(
+        t["id"]
+        for t in client.get("/v1/tokens", headers=admin).get_json()["items"]
+        if t["name"] == "to revoke"
+    )
+    client.delete(f"/v1/tokens/{token_id}", headers=admin)
+    headers = {"anonymous": {}, "bad token": bearer("mgl_forged"), "revoked token": bearer(revoked)}
+    for role in Role:
+        headers[role.value] = bearer(
+            make_token(role.value, author=AUTHOR["slug"] if role is Role.AUTHOR else None)
+        )
+    return headers
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_each_caller_gets_what_the_policy_says(client, callers, method, path):
+    url = path.format(**PATH_VALUES.get(path, {}))
+    for caller in CALLERS:
+        response = client.open(
+            url,
+            method=method,
+            headers=callers[caller],
+            json={} if method in ("POST", "PATCH") else None,
+        )
+        outcome = str(response.status_code) if response.status_code in (401, 403) else "through"
+        expected = expected_outcome(ACCESS[(method, path)], caller)
+        assert outcome == expected, (
+            method,
+            path,
+            caller,
+            response.status_code,
+            response.get_json(),
+        )
