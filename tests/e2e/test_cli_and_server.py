@@ -48,6 +48,7 @@ def test_serve_runs_demo_content_and_the_worker_publishes_scheduled_posts(server
 
     listed = httpx.get(f"{base}/v1/posts")
     assert listed.status_code == 200
+    assert "/" not in listed.headers.get("server", "")  # no server version leaks
     slugs = [p["slug"] for p in listed.json()["items"]]
     assert "liu-yunshan-safeguard-cybersecurity-build-a-strong-network-country" in slugs
     assert (
