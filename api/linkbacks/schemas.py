@@ -1,0 +1,27 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from api.linkbacks.urls import MAX_URL_LENGTH
+
+
+class WebmentionForm(ma.Schema):
+    """A Webmention (W3C): form-encoded `source` and `target`."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # senders may add fields of extensions (vouch, ...)
+
+    source = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_URL_LENGTH),
+        metadata={"description": "The page that links the target"},
+    )
+    target = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_URL_LENGTH),
+        metadata={"description": "The public URL of one of our posts"},
+    )
+
+
+class WebmentionAcceptedSchema(ma.Schema):
+    status = ma.fields.String(metadata={"description": "`queued`: the source will be checked"})
+    detail = ma.fields.String()
