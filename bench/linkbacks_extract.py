@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.linkbacks.extraction import extract_links  # noqa: E402
-from api.rendering import render_post  # noqa: E402
+from api.linkbacks.extraction import extract_links
+from api.rendering import render_post
 
 TARGET_BYTES = 1_000_000
 GOAL_MS = 50.0

@@ -23,7 +23,7 @@ PINGBACK = "pingback"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 # One link-value of an RFC 8288 Link header: <uri> followed by ;-parameters.
-_LINK_VALUE = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,\"]+(?:=(?:\"[^\"]*\"|[^;,\"]*))?)*)")
+_LINK_VALUE = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,\"=]+(?:=\s*(?:\"[^\"]*\"|[^;,\"]*))?)*)")
 _LINK_PARAM = re.compile(r";\s*([^;=,\s]+)\s*(?:=\s*(?:\"([^\"]*)\"|([^;,\"\s]*)))?")
 
 

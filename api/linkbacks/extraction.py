@@ -41,7 +41,8 @@ _TAG = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
+# ASCII whitespace only: a no-break space is typography the author meant (the seed has one).
+_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 class Link:

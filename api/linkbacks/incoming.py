@@ -61,11 +61,10 @@ def _pingable_post(target_url: str) -> PostRef:
     return post
 
 
-def _names_post(post: PostRef, target_url: str) -> Callable[[str], bool]:
+def _names_post(target_url: str, slugs: set[str]) -> Callable[[str], bool]:
     """Whether a link of the source points at the post (by the URL pinged, or any
-    spelling of the post's URL, old slugs included)."""
+    spelling of the post's URL under any of its `slugs`, old ones included)."""
     site = targets.our_site()
-    slugs = {post.slug, site.slug_of(target_url)}
 
     def links_target(url: str) -> bool:
         return same_resource(url, target_url) or site.slug_of(url) in slugs
@@ -92,7 +91,7 @@ def receive_pingback(source_url: str, target_url: str, ip_address: str | None) -
     post = _pingable_post(target_url)
     if _is_same_page(source_url, target_url, post):
         raise PingbackFault(codes.GENERIC, "The source and the target are the same page.")
-    links_target = _names_post(post, target_url)
+    links_target = _names_post(target_url, targets.slugs_of(post))
     _end_read_transaction()
     with guarded_client(total_timeout=REQUEST_TIME_BUDGET) as client:
         check = check_source(client, source_url, links_target)
@@ -173,6 +172,7 @@ class _Claimed:
     target_url: str
     ip_address: str | None
     attempts: int
+    slugs: set[str]
 
 
 def verify_due_webmentions(limit: int = VERIFY_BATCH) -> int:
@@ -180,7 +180,8 @@ def verify_due_webmentions(limit: int = VERIFY_BATCH) -> int:
     done = 0
     with guarded_client() as client:
         while done < limit and (job := _claim_next()) is not None:
-            check = check_source(client, job.source_url, _names_post(job.post, job.target_url))
+            # No transaction is open here: _claim_next committed.
+            check = check_source(client, job.source_url, _names_post(job.target_url, job.slugs))
             _settle(job, check)
             done += 1
     return done
@@ -205,7 +206,13 @@ def _claim_next() -> _Claimed | None:
             db.session.commit()
             continue
         job = _Claimed(
-            row.id, post, row.source_url, row.target_url, row.ip_address, row.attempts + 1
+            row.id,
+            post,
+            row.source_url,
+            row.target_url,
+            row.ip_address,
+            row.attempts + 1,
+            targets.slugs_of(post),
         )
         claimed = db.session.execute(
             update(ReceivedWebmention)

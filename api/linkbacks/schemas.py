@@ -10,14 +10,21 @@ class WebmentionForm(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE  # senders may add fields of extensions (vouch, ...)
 
+    # A 400's detail lists the messages without field names, so the messages name them.
     source = ma.fields.String(
         required=True,
-        validate=validate.Length(min=1, max=MAX_URL_LENGTH),
+        error_messages={"required": "source is required.", "invalid": "source must be text."},
+        validate=validate.Length(
+            min=1, max=MAX_URL_LENGTH, error="source must be 1 to {max} characters."
+        ),
         metadata={"description": "The page that links the target"},
     )
     target = ma.fields.String(
         required=True,
-        validate=validate.Length(min=1, max=MAX_URL_LENGTH),
+        error_messages={"required": "target is required.", "invalid": "target must be text."},
+        validate=validate.Length(
+            min=1, max=MAX_URL_LENGTH, error="target must be 1 to {max} characters."
+        ),
         metadata={"description": "The public URL of one of our posts"},
     )
 

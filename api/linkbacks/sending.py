@@ -6,9 +6,9 @@ after, so no transaction is open while a remote server takes its time.
 
 from __future__ import annotations
 
-import xmlrpc.client
 from dataclasses import dataclass
 from urllib.parse import urlencode
+from xmlrpc.client import Fault
 
 from api.linkbacks import xmlrpc
 from api.linkbacks.discovery import PINGBACK, WEBMENTION, Endpoint, discover
@@ -77,7 +77,7 @@ def _send_pingback(
         return _http_failure("the pingback server", answer, endpoint)
     try:
         xmlrpc.parse_response(answer.content)
-    except xmlrpc.client.Fault as fault:
+    except Fault as fault:
         if fault.faultCode == xmlrpc.ALREADY_REGISTERED:
             return Outcome("sent", PINGBACK, endpoint.url)
         return Outcome(

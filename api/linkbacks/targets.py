@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import select
 
 from api.content.services import PostRef, find_post
 from api.extensions import db
@@ -34,6 +35,12 @@ def post_at(url: str) -> PostRef | None:
     """The post of this site a URL names (whatever its status), or None."""
     slug = our_site().slug_of(url)
     return post_by_slug(slug) if slug else None
+
+
+def slugs_of(post: PostRef) -> set[str]:
+    """Every slug that names the post: its own and the ones it had before."""
+    previous = db.session.scalars(select(PreviousSlug.slug).where(PreviousSlug.post_id == post.id))
+    return {post.slug, *previous}
 
 
 def remember_previous_slug(post_id: int, slug: str) -> None:

@@ -132,6 +132,8 @@ def _value(node: Element | None, depth: int) -> Any:
                 (member.findtext("name") or ""): _value(member.find("value"), depth + 1)
                 for member in typed.findall("member")
             }
+    except XmlRpcError:
+        raise
     except (ValueError, TypeError):
         raise XmlRpcError(f"bad {kind} value") from None
     raise XmlRpcError(f"unknown value type {kind!r}")
