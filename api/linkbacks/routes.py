@@ -1,7 +1,8 @@
-"""Pingbacks and Webmentions received from other sites, over HTTP.
+"""Pingbacks and Webmentions over HTTP: received from other sites, and (for staff) what
+became of the ones our posts sent.
 
-Both endpoints are public and each makes the worker or the request fetch a URL a
-stranger chose, so they are rate-limited per client address.
+The receiving endpoints are public and each makes the worker or the request fetch a
+URL a stranger chose, so they are rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -10,13 +11,21 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.docs import problems
+from api.auth.guard import current_actor, requires
+from api.auth.policy import Permission
+from api.docs import problems, staff
 from api.errors import PROBLEM_MIMETYPE, ProblemSchema
 from api.extensions import limiter
-from api.linkbacks import incoming, xmlrpc
-from api.linkbacks.schemas import WebmentionAcceptedSchema, WebmentionForm
+from api.linkbacks import incoming, services, xmlrpc
+from api.linkbacks.schemas import (
+    OutgoingLinkbackPage,
+    OutgoingLinkbackSchema,
+    WebmentionAcceptedSchema,
+    WebmentionForm,
+)
 from api.network import client_ip
-from api.responses import json_response
+from api.pagination import CursorCodec, PageArgsSchema
+from api.responses import json_response, page_body
 
 blp = Blueprint("linkbacks", __name__, description="Pingbacks and Webmentions")
 
@@ -93,3 +102,22 @@ class Webmention(MethodView):
         incoming.receive_webmention(form["source"].strip(), form["target"].strip(), client_ip())
         body = {"status": "queued", "detail": "The source will be checked for a link shortly."}
         return json_response(body, 202)
+
+
+_outgoing = OutgoingLinkbackSchema(many=True)
+
+
+@blp.route("/v1/posts/<string:slug>/linkbacks")
+class PostLinkbacks(MethodView):
+    @staff(blp)
+    @requires(Permission.READ_DRAFTS)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, OutgoingLinkbackPage)
+    @problems(blp, 400, 401, 403, 404, 422)
+    def get(self, args, slug):
+        """List the other sites a post links and what pinging each of them gave"""
+        codec = CursorCodec(current_app.config["SECRET_KEY"], "outgoing-linkbacks")
+        page = services.list_outgoing(
+            current_actor(), slug, limit=args["limit"], cursor=args["cursor"], codec=codec
+        )
+        return page_body(page, _outgoing.dump)

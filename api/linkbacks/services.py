@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from api.auth.policy import Actor
 from api.comments.services import add_pingback, trash_pingback
-from api.content.services import PostRef, find_post, post_body_html
+from api.content.services import PostRef, find_post, get_post, post_body_html
 from api.events.services import after_commit
 from api.extensions import db
 from api.linkbacks import targets
@@ -30,6 +31,7 @@ from api.linkbacks.retries import LEASE, next_attempt_at
 from api.linkbacks.sending import Outcome, send_linkback
 from api.linkbacks.urls import MAX_URL_LENGTH
 from api.linkbacks.verification import clip_title, excerpt_html
+from api.pagination import CursorCodec, Page, SortKey, paginate
 from api.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -174,6 +176,25 @@ def _queue_sending() -> None:
 
     if not huey.immediate:  # tests call send_due_linkbacks themselves
         enqueue_after_commit(send_pending_linkbacks)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def list_outgoing(
+    actor: Actor | None, slug: str, *, limit: int, cursor: str | None, codec: CursorCodec
+) -> Page:
+    """The other sites a post links, and what pinging each gave, in link order."""
+    post_id = get_post(actor, slug).id
+    return paginate(
+        db.session,
+        select(OutgoingLinkback).where(OutgoingLinkback.source_post_id == post_id),
+        [SortKey(OutgoingLinkback.id)],
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
+        key_of=lambda row: [row.id],
+    )
 
 
 # --- sending (the worker) -----------------------------------------------------------------

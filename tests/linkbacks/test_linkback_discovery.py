@@ -112,3 +112,19 @@ def test_site_patterns_with_a_prefix_or_a_query():
 def test_same_resource_ignores_fragment_case_and_trailing_slash():
     assert same_resource("https://Blog.example/x/#c", "HTTPS://blog.example/x")
     assert not same_resource("https://blog.example/x?a=1", "https://blog.example/x")
+
+
+def test_linkback_settings_are_read_and_checked():
+    from config import ConfigError, load_settings
+
+    settings = load_settings(
+        environ={
+            "MARGINALIA_INTERNAL_PINGBACKS_APPROVED": "false",
+            "MARGINALIA_LINKBACK_RATE_LIMIT": "5/second;100/hour",
+        }
+    )
+    assert settings.internal_pingbacks_approved is False
+    assert settings.linkback_rate_limit == "5/second;100/hour"
+    assert load_settings(environ={}).internal_pingbacks_approved is True
+    with pytest.raises(ConfigError, match="LINKBACK_RATE_LIMIT"):
+        load_settings(environ={"MARGINALIA_LINKBACK_RATE_LIMIT": "lots"})

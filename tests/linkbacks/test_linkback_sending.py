@@ -320,3 +320,38 @@ def test_an_endpoint_or_redirect_pointing_inside_is_refused(
     assert all("blocked_address" in r["last_error"] for r in rows), rows
     assert len(site.requests) == 3  # the public hop was reached, nothing behind it
     assert_untouched(listener)
+
+
+def test_staff_read_what_became_of_each_link_page_by_page(
+    client, admin, make_token, site, allow_private, publish, dispatch, send
+):
+    site.pages["/article"] = WEBMENTION_PAGE
+    site.pages["/webmention"] = Page(202)
+    site.pages["/plain"] = Page(body=html_page("x"))
+    post = publish(
+        "Source",
+        body=f"[a]({site.url('/article')}) [b]({site.url('/plain')}) [c]({site.url('/nope')})",
+    )
+    dispatch()
+    send()
+    first = client.get(f"/v1/posts/{post['slug']}/linkbacks?limit=2", headers=admin)
+    assert first.status_code == 200
+    body = first.get_json()
+    assert [(i["target_url"], i["status"]) for i in body["items"]] == [
+        (site.url("/article"), "sent"),
+        (site.url("/plain"), "no_endpoint"),
+    ]
+    assert body["items"][0]["protocol"] == "webmention"
+    assert body["items"][0]["sent_at"] is not None
+    rest = client.get(body["next"], headers=admin).get_json()
+    [failed] = rest["items"]
+    assert (failed["status"], failed["last_error"]) == (
+        "failed",
+        "the target answered HTTP 404: not here",
+    )
+    assert rest["next"] is None
+
+    assert client.get(f"/v1/posts/{post['slug']}/linkbacks").status_code == 401
+    moderator = {"Authorization": f"Bearer {make_token('moderator')}"}
+    assert client.get(f"/v1/posts/{post['slug']}/linkbacks", headers=moderator).status_code == 403
+    assert client.get("/v1/posts/nothing/linkbacks", headers=admin).status_code == 404
