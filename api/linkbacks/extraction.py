@@ -34,12 +34,6 @@ _BLOCK_NAMES = (
 _BLOCK_TAG = re.compile(rf"</?{_BLOCK_NAMES}\b[^>]*>")
 # Greedy lead-in: one search finds the *last* block tag of a span.
 _LAST_BLOCK_TAG = re.compile(rf"(?s:.*)</?{_BLOCK_NAMES}\b[^>]*>")
-_TAG = re.compile(
-    r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|"
-    r"h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul)"
-    r"(?:\s[^>]*)?/?>",
-    re.IGNORECASE,
-)
 _TAG = re.compile(r"<[^>]*>")
 # ASCII whitespace only: a no-break space is typography the author meant (the seed has one).
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")

@@ -44,6 +44,15 @@ SEND_BATCH = 25
 
 def handle_post_event(event_type: str, data: dict) -> None:
     """Bring one post's linkbacks in line with the post as it is now."""
+    try:
+        _handle(event_type, data)
+    except IntegrityError:
+        # A concurrent worker made the same row or entry first: look again.
+        db.session.rollback()
+        _handle(event_type, data)
+
+
+def _handle(event_type: str, data: dict) -> None:
     post = data.get("post") or {}
     post_id = post.get("id")
     if post_id is None:
@@ -58,12 +67,7 @@ def handle_post_event(event_type: str, data: dict) -> None:
     ):
         db.session.commit()  # a draft's edit, or no new links: only the slug history
     else:
-        try:
-            sync_post_links(post_id)
-        except IntegrityError:
-            # A concurrent worker made the same row or entry first: look again.
-            db.session.rollback()
-            sync_post_links(post_id)
+        sync_post_links(post_id)
 
 
 def sync_post_links(post_id: int) -> None:
