@@ -136,10 +136,11 @@ def _register_blueprints(app: Flask) -> None:
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
+    from api.linkbacks.routes import blp as linkbacks
     from api.meta import blp as meta
 
     smorest = app.extensions["openapi"]
-    for blueprint in (meta, posts, taxonomy, events, tokens):
+    for blueprint in (meta, posts, taxonomy, events, tokens, linkbacks):
         smorest.register_blueprint(blueprint)
 
 

@@ -4,5 +4,18 @@ from api.auth.models import ApiToken
 from api.comments.models import Comment
 from api.content.models import Author, Post, Tag
 from api.events.models import Event, EventCursor
+from api.linkbacks.models import InternalLink, OutgoingLinkback, PreviousSlug, ReceivedWebmention
 
-__all__ = ["ApiToken", "Author", "Comment", "Event", "EventCursor", "Post", "Tag"]
+__all__ = [
+    "ApiToken",
+    "Author",
+    "Comment",
+    "Event",
+    "EventCursor",
+    "InternalLink",
+    "OutgoingLinkback",
+    "Post",
+    "PreviousSlug",
+    "ReceivedWebmention",
+    "Tag",
+]

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 ENV_PREFIX = "MARGINALIA_"
 
@@ -39,6 +41,8 @@ class Settings:
     demo_on_empty: bool = True
     api_url: str = "http://localhost:8000"
     instance_path: str = ""
+    internal_pingbacks_approved: bool = True
+    linkback_rate_limit: str = "30/minute"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -137,6 +141,13 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     if settings.max_body_bytes < 1024:
         raise ConfigError(f"{ENV_PREFIX}MAX_BODY_BYTES must be at least 1024")
+    try:
+        parse_many(settings.linkback_rate_limit)
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}LINKBACK_RATE_LIMIT is not a rate limit like '30/minute': "
+            f"{settings.linkback_rate_limit!r}"
+        ) from None
     for issuer in settings.oidc_issuers:
         if not issuer.startswith(("https://", "http://")):
             raise ConfigError(f"{ENV_PREFIX}OIDC_ISSUERS entries must be URLs: {issuer!r}")

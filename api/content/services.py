@@ -396,3 +396,8 @@ def set_comment_count(post_id: int, count: int) -> None:
     post = db.session.get(Post, post_id)
     if post is not None and post.comment_count != count:
         post.comment_count = count
+
+
+def post_body_html(post_id: int) -> str | None:
+    """The stored, sanitised HTML of a post's body (linkbacks extract its links)."""
+    return db.session.scalar(select(Post.body_html).where(Post.id == post_id))

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
+import api.linkbacks.consumer  # noqa: F401  (registers the consumer dispatch_pending feeds)
 from api.auth.policy import Actor, Role
 from api.content import services as posts
 from api.content.taxonomy import authors, tags
 from api.demo.seed import read_seed
 from api.errors import NotFound
+from api.events.dispatch import dispatch_pending
 
 SYSTEM = Actor(token_id=0, name="demo loader", role=Role.ADMIN)
 AUTHOR = {
@@ -74,7 +76,8 @@ def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
             "slug": UPDATES_SLUG,
             "body": (
                 "New translations this week:\n\n"
-                f"- [{seed.title}]({post_url}) (Speech, Liu Yunshan, 24 November 2014)\n"
+                # The no-break space is the seed page's own.
+                f"- [{seed.title}]({post_url})\xa0(Speech, Liu Yunshan, 24 November 2014)\n"
             ),
             "status": "published",
             "published_at": datetime(2015, 2, 21, 8, 53, tzinfo=UTC),
@@ -83,4 +86,7 @@ def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
             "comments_open": True,
         },
     )
+    # The digest's pingback on the post, now rather than when a worker gets to it.
+    progress("pingback")
+    dispatch_pending()
     return True

@@ -1,0 +1,28 @@
+"""The one way this area reaches other sites: api/outbound.py's guarded client.
+
+A module of its own so that every fetch (discovery, sending, verifying sources) gets
+the same policy from the settings, and tests have one seam to swap it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from api.outbound import GuardedClient, OutboundPolicy
+
+USER_AGENT = "Marginalia/0.1 (+pingback; webmention)"
+# A pingback received over XML-RPC is verified while its sender waits for the answer.
+REQUEST_TIME_BUDGET = 10.0
+
+
+def outbound_policy(*, total_timeout: float | None = None) -> OutboundPolicy:
+    settings = current_app.config["MARGINALIA"]
+    return OutboundPolicy(
+        allow_private=settings.allow_private_targets,
+        user_agent=USER_AGENT,
+        total_timeout=total_timeout,
+    )
+
+
+def guarded_client(*, total_timeout: float | None = None) -> GuardedClient:
+    return GuardedClient(outbound_policy(total_timeout=total_timeout))

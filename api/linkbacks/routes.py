@@ -1,0 +1,123 @@
+"""Pingbacks and Webmentions over HTTP: received from other sites, and (for staff) what
+became of the ones our posts sent.
+
+The receiving endpoints are public and each makes the worker or the request fetch a
+URL a stranger chose, so they are rate-limited per client address.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.auth.guard import current_actor, requires
+from api.auth.policy import Permission
+from api.docs import problems, staff
+from api.errors import PROBLEM_MIMETYPE, ProblemSchema
+from api.extensions import limiter
+from api.linkbacks import incoming, services, xmlrpc
+from api.linkbacks.schemas import (
+    OutgoingLinkbackPage,
+    OutgoingLinkbackSchema,
+    WebmentionAcceptedSchema,
+    WebmentionForm,
+)
+from api.network import client_ip
+from api.pagination import CursorCodec, PageArgsSchema
+from api.responses import json_response, page_body
+
+blp = Blueprint("linkbacks", __name__, description="Pingbacks and Webmentions")
+
+
+def _rate_limit() -> str:
+    return current_app.config["MARGINALIA"].linkback_rate_limit
+
+
+_XML = {"text/xml": {"schema": {"type": "string"}}}
+
+
+@blp.route("/xmlrpc")
+class XmlRpc(MethodView):
+    decorators = [limiter.limit(_rate_limit)]
+
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "description": "An XML-RPC `pingback.ping(source, target)` call",
+            "content": _XML,
+        },
+        responses={
+            "200": {
+                "description": "An XML-RPC response: a success string, or a fault with the "
+                "Pingback spec's code (16 source missing, 17 no link, 32 target missing, "
+                "33 target not pingable, 48 already registered, 0 generic)",
+                "content": _XML,
+            }
+        },
+    )
+    @problems(blp, 413, 429)
+    def post(self):
+        """Receive a pingback (XML-RPC pingback.ping)"""
+        body = request.get_data(cache=False)
+        return Response(answer_xmlrpc(body, client_ip()), mimetype="text/xml")
+
+
+def answer_xmlrpc(body: bytes, ip_address: str) -> bytes:
+    """Decode the call, run it, encode the answer (faults included)."""
+    try:
+        method, params = xmlrpc.parse_call(body)
+    except xmlrpc.XmlRpcError as exc:
+        return xmlrpc.fault_body(xmlrpc.PARSE_ERROR, f"Parse error: {exc}.")
+    if method != "pingback.ping":
+        return xmlrpc.fault_body(xmlrpc.METHOD_NOT_FOUND, f"No method {method[:100]!r}.")
+    if len(params) != 2 or not all(isinstance(p, str) for p in params):
+        return xmlrpc.fault_body(
+            xmlrpc.INVALID_PARAMS, "pingback.ping takes two strings: source and target."
+        )
+    source, target = (param.strip() for param in params)
+    try:
+        return xmlrpc.result_body(incoming.receive_pingback(source, target, ip_address))
+    except incoming.PingbackFault as fault:
+        return xmlrpc.fault_body(fault.code, fault.message)
+
+
+@blp.route("/v1/webmention")
+class Webmention(MethodView):
+    decorators = [limiter.limit(_rate_limit)]
+
+    @blp.arguments(WebmentionForm, location="form", error_status_code=400)
+    @blp.response(202, WebmentionAcceptedSchema)
+    @blp.alt_response(
+        400,
+        schema=ProblemSchema,
+        content_type=PROBLEM_MIMETYPE,
+        description="Not a Webmention we accept: a missing or malformed source or target, "
+        "a target that is not a published post of this site open to pingbacks, or a "
+        "source equal to the target",
+    )
+    @problems(blp, 413, 429)
+    def post(self, form):
+        """Receive a Webmention; the source is verified asynchronously"""
+        incoming.receive_webmention(form["source"].strip(), form["target"].strip(), client_ip())
+        body = {"status": "queued", "detail": "The source will be checked for a link shortly."}
+        return json_response(body, 202)
+
+
+_outgoing = OutgoingLinkbackSchema(many=True)
+
+
+@blp.route("/v1/posts/<string:slug>/linkbacks")
+class PostLinkbacks(MethodView):
+    @staff(blp)
+    @requires(Permission.READ_DRAFTS)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, OutgoingLinkbackPage)
+    @problems(blp, 400, 401, 403, 404, 422)
+    def get(self, args, slug):
+        """List the other sites a post links and what pinging each of them gave"""
+        codec = CursorCodec(current_app.config["SECRET_KEY"], "outgoing-linkbacks")
+        page = services.list_outgoing(
+            current_actor(), slug, limit=args["limit"], cursor=args["cursor"], codec=codec
+        )
+        return page_body(page, _outgoing.dump)
