@@ -46,6 +46,10 @@ class DomainError(Exception):
         self.headers = headers or {}
 
 
+class BadRequest(DomainError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
 class InvalidInput(DomainError):
     status, slug, title = 422, "invalid-input", "Invalid input"
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
 from api.docs import problems, staff
-from api.errors import PROBLEM_MIMETYPE, ProblemSchema
+from api.errors import PROBLEM_MIMETYPE, BadRequest, ProblemSchema
 from api.extensions import limiter
 from api.linkbacks import incoming, services, xmlrpc
 from api.linkbacks.schemas import (
@@ -25,6 +24,7 @@ from api.linkbacks.schemas import (
 )
 from api.network import client_ip
 from api.pagination import CursorCodec, PageArgsSchema
+from api.parsing import Blueprint
 from api.responses import json_response, page_body
 
 blp = Blueprint("linkbacks", __name__, description="Pingbacks and Webmentions")
@@ -60,6 +60,9 @@ class XmlRpc(MethodView):
     def post(self):
         """Receive a pingback (XML-RPC pingback.ping)"""
         body = request.get_data(cache=False)
+        if not body.strip() or request.mimetype not in ("", "text/xml", "application/xml"):
+            # Not an XML-RPC call at all: an HTTP error, not an XML-RPC fault.
+            raise BadRequest("An XML-RPC call is an XML body sent as text/xml.")
         return Response(answer_xmlrpc(body, client_ip()), mimetype="text/xml")
 
 

@@ -41,6 +41,9 @@ ACCESS = {
     ("GET", "/v1/tags/{slug}"): PUBLIC,
     ("PATCH", "/v1/tags/{slug}"): CONTENT,
     ("DELETE", "/v1/tags/{slug}"): CONTENT,
+    ("GET", "/v1/posts/{slug}/linkbacks"): OWN_POSTS,
+    ("POST", "/xmlrpc"): OPEN,
+    ("POST", "/v1/webmention"): PUBLIC,
     ("GET", "/v1/events"): ADMIN,
     ("GET", "/v1/tokens"): ADMIN,
     ("POST", "/v1/tokens"): ADMIN,
@@ -49,6 +52,7 @@ ACCESS = {
 
 PATH_VALUES = {
     "/v1/posts/{slug}": {"slug": POST_SLUG},
+    "/v1/posts/{slug}/linkbacks": {"slug": POST_SLUG},
     "/v1/authors/{slug}": {"slug": AUTHOR["slug"]},
     "/v1/tags/{slug}": {"slug": "cybersecurity"},
     "/v1/tokens/{token_id}": {"token_id": "999999"},

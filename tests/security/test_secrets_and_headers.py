@@ -8,15 +8,17 @@ from tests.conftest import bearer
 def test_tokens_and_emails_never_reach_the_logs(client, make_token, caplog):
     token = make_token("admin")
     with caplog.at_level(logging.DEBUG):
-        client.post("/v1/authors", json={"name": "Private Person",
-                                         "email": "private@example.org"},
-                    headers=bearer(token))
+        client.post(
+            "/v1/authors",
+            json={"name": "Private Person", "email": "private@example.org"},
+            headers=bearer(token),
+        )
         client.get("/v1/posts", headers=bearer("mgl_wrong-token-value"))
         client.get("/v1/tokens", headers=bearer(token))
-        client.post("/v1/tokens", json={"name": "new", "role": "editor"},
-                    headers=bearer(token))
-    logged = "\n".join(record.getMessage() + str(getattr(record, "fields", ""))
-                       for record in caplog.records)
+        client.post("/v1/tokens", json={"name": "new", "role": "editor"}, headers=bearer(token))
+    logged = "\n".join(
+        record.getMessage() + str(getattr(record, "fields", "")) for record in caplog.records
+    )
     assert "request" in logged  # the access log did run
     for secret in (token, "mgl_wrong-token-value", "private@example.org"):
         assert secret not in logged
@@ -25,8 +27,9 @@ def test_tokens_and_emails_never_reach_the_logs(client, make_token, caplog):
 def test_safety_headers_on_success_error_and_304(client, publish):
     post = publish("Headers")
     ok = client.get(f"/v1/posts/{post['slug']}")
-    not_modified = client.get(f"/v1/posts/{post['slug']}",
-                              headers={"If-None-Match": ok.headers["ETag"]})
+    not_modified = client.get(
+        f"/v1/posts/{post['slug']}", headers={"If-None-Match": ok.headers["ETag"]}
+    )
     missing = client.get("/v1/posts/none")
     for response in (ok, not_modified, missing):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
