@@ -13,7 +13,7 @@ from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import errors, observability
+from api import errors, observability, ratelimits
 from api.conditional import finish_response
 from api.extensions import db, limiter, migrate
 from api.migration_support import MIGRATE_OPTIONS
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(_flask_config(app, settings))
     app.config.update(flask_config)
+    _check_area_settings(settings)
     app.json.sort_keys = False  # schema order is stable already; sorting costs per request
     observability.configure_logging(settings.log_level)
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
     app.extensions["openapi"] = Api(app, spec_kwargs=_spec_kwargs())
     limiter.init_app(app)
+    ratelimits.init_app(app)
     CORS(
         app,
         resources={r"/*": {"origins": list(settings.cors_origins)}},
@@ -88,9 +90,16 @@ def _flask_config(app: Flask, settings: Settings) -> dict:
         "OPENAPI_VERSION": "3.1.0",
         "RATELIMIT_ENABLED": settings.ratelimits,
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,  # api/ratelimits.py writes them
         "RATELIMIT_KEY_PREFIX": "marginalia",
     }
+
+
+def _check_area_settings(settings: Settings) -> None:
+    """Settings validated by their area, so a bad value fails at start, not mid-request."""
+    from api.comments.discussion import configured_defaults
+
+    configured_defaults(settings)
 
 
 def _instance_secret(app: Flask) -> str:
@@ -122,6 +131,23 @@ def _spec_kwargs() -> dict:
                     "scheme": "bearer",
                     "description": "A staff token (mgl_...) with one role",
                 },
+                "oidcToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": (
+                        "A commenter's OpenID Connect token (JWT) from an issuer in "
+                        "MARGINALIA_OIDC_ISSUERS, with MARGINALIA_OIDC_AUDIENCE in `aud`"
+                    ),
+                },
+                "commentEditToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": (
+                        "The private edit token (mglc_...) returned once when the comment "
+                        "was submitted; valid during the edit window"
+                    ),
+                },
             },
         },
     }
@@ -129,13 +155,15 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
+    from api.comments.routes import blp as comments
+    from api.comments.settings_routes import blp as discussion_settings
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
     from api.meta import blp as meta
 
     smorest = app.extensions["openapi"]
-    for blueprint in (meta, posts, taxonomy, events, tokens):
+    for blueprint in (meta, posts, taxonomy, comments, events, tokens, discussion_settings):
         smorest.register_blueprint(blueprint)
 
 
