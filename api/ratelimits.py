@@ -39,7 +39,10 @@ def _policy_name(request_limit) -> str:
 
 
 def _seconds_until(request_limit, now: float) -> int:
-    return max(0, math.ceil(request_limit.window.reset_time - now))
+    # Storages round their expiry (Redis TTLs are whole seconds); a reset is never
+    # further away than one window.
+    left = math.ceil(request_limit.window.reset_time - now)
+    return max(0, min(left, request_limit.limit.get_expiry()))
 
 
 def add_rate_limit_headers(response: Response) -> Response:

@@ -99,15 +99,17 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     body = _checked_body(submission.body, tuning)
     depth = _reply_depth(post, submission.parent_id, tuning)
     body_html = render_comment(body)
+    ip = _header_text(submission.ip, 64)
+    user_agent = _header_text(submission.user_agent, 500)
     case = _case(
         post,
         now,
         body=body,
         body_html=body_html,
         author=author,
-        ip=submission.ip,
-        user_agent=submission.user_agent,
-        history=_history(post.id, author, body, submission.ip),
+        ip=ip,
+        user_agent=user_agent,
+        history=_history(post.id, author, body, ip),
     )
     _refuse_if(rules.refusal(case, tuning))
     decision = rules.judge(case, tuning)
@@ -127,8 +129,8 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
         identity_issuer=author.issuer,
         identity_subject=author.subject,
         author_key=author.key,
-        ip_address=(submission.ip or "")[:64] or None,
-        user_agent=(submission.user_agent or "")[:500] or None,
+        ip_address=ip,
+        user_agent=user_agent,
         reasons=decision.reasons,
         edit_token_hash=hash_edit_token(token),
         created_at=now,
@@ -209,6 +211,11 @@ def _author(submission: Submission, tuning: DiscussionSettings) -> rules.Author:
     return rules.Author(name=name or ANONYMOUS_NAME, email=email, url=url)
 
 
+def _header_text(value: str | None, limit: int) -> str | None:
+    """Request metadata as stored: bounded, and without NUL (PostgreSQL refuses it)."""
+    return (value or "").replace("\x00", "")[:limit] or None
+
+
 def _clean(value: str | None) -> str | None:
     value = " ".join((value or "").split())
     return value or None
@@ -253,7 +260,7 @@ def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> r
     latest_by_ip = (
         db.session.scalar(
             select(func.max(Comment.created_at)).where(
-                Comment.ip_address == ip[:64], Comment.type == "comment"
+                Comment.ip_address == ip, Comment.type == "comment"
             )
         )
         if ip

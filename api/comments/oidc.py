@@ -156,8 +156,8 @@ class OidcVerifier:
             if exc.claim == "aud":
                 raise InvalidToken("the token is not meant for this site (aud)") from None
             raise InvalidToken(f"the {exc.claim} claim is invalid") from None
-        if len(claims["sub"]) > MAX_SUBJECT_LENGTH:
-            raise InvalidToken("the sub claim is too long")
+        if len(claims["sub"]) > MAX_SUBJECT_LENGTH or "\x00" in claims["sub"]:
+            raise InvalidToken("the sub claim is too long or not text")
 
     # --- keys ---------------------------------------------------------------------------
 

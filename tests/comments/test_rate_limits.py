@@ -160,13 +160,17 @@ def _wait_until_up(base_url: str, process: subprocess.Popen) -> None:
 
 @pytest.mark.parametrize("storage", ["redis", "memory"])
 def test_two_app_processes_share_the_limit_only_through_redis(
-    app, post, discussion, tmp_path, worker_id, storage
+    app, publish, discussion, tmp_path, worker_id, storage
 ):
     """Two real gunicorn processes on two ports, one database. With Redis (which this
     machine runs in both legs of the suite) they admit no more than the limit together;
     with memory:// each counts alone and together they admit twice the limit, which is
     why production runs on Redis (and `serve` warns about several workers without it)."""
     discussion(flood_interval=0)
+    # A slug and a client address unique to this run key the counters: nothing to clean
+    # up, and nothing shared with other runs on the same Redis.
+    post = publish(f"Shared limits {uuid.uuid4().hex[:12]}")
+    client_ip = f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
     limit, attempts = 4, 12
     redis_url = (
         f"redis://127.0.0.1:6379/{14 + (0 if worker_id == 'master' else int(worker_id[2:]))}"
@@ -187,9 +191,6 @@ def test_two_app_processes_share_the_limit_only_through_redis(
     )
     ports = [_free_port(), _free_port()]
     servers = [_serve(env, port) for port in ports]
-    # The client address, unique to this run, keys the counters: nothing to clean up and
-    # nothing shared with other runs on the same Redis.
-    client_ip = f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
     try:
         for port, server in zip(ports, servers, strict=True):
             _wait_until_up(f"http://127.0.0.1:{port}", server)
