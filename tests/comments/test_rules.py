@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.comments import rules
@@ -92,9 +92,10 @@ def test_keys_match_inside_words_case_insensitively_and_networks_match_addresses
     assert "user agent" in rules.disallowed_key(case(user_agent="sqlmap/1.7"), agent).reason
 
 
+@settings(max_examples=50, deadline=None)
 @given(st.text(max_size=300), st.lists(st.text(min_size=1, max_size=10), max_size=5))
 def test_judging_never_fails_and_always_gives_a_known_status(body, keys):
-    settings = DiscussionSettings(moderation_keys=tuple(keys), disallowed_keys=tuple(keys[:1]))
-    decision = rules.judge(case(body, ip="203.0.113.9"), settings)
+    tuning = DiscussionSettings(moderation_keys=tuple(keys), disallowed_keys=tuple(keys[:1]))
+    decision = rules.judge(case(body, ip="203.0.113.9"), tuning)
     assert decision.status in ("approved", "pending", "spam")
     assert decision.verdicts[-1].rule in ("previously_approved", "new_author", "auto_approve")
