@@ -12,7 +12,7 @@ from flask_cors import CORS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import errors, observability, parsing
+from api import errors, observability, parsing, ratelimits
 from api.auth import guard
 from api.conditional import finish_response
 from api.docs import EveryOperationMay400, MarginaliaApi
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(_flask_config(app, settings))
     app.config.update(flask_config)
+    _check_area_settings(settings)
     app.json.sort_keys = False  # schema order is stable already; sorting costs per request
     observability.configure_logging(settings.log_level)
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
     app.extensions["openapi"] = MarginaliaApi(app, spec_kwargs=_spec_kwargs())
     limiter.init_app(app)
+    ratelimits.init_app(app)
     CORS(
         app,
         resources={r"/*": {"origins": list(settings.cors_origins)}},
@@ -91,9 +93,16 @@ def _flask_config(app: Flask, settings: Settings) -> dict:
         "OPENAPI_VERSION": "3.1.0",
         "RATELIMIT_ENABLED": settings.ratelimits,
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,  # api/ratelimits.py writes them
         "RATELIMIT_KEY_PREFIX": "marginalia",
     }
+
+
+def _check_area_settings(settings: Settings) -> None:
+    """Settings validated by their area, so a bad value fails at start, not mid-request."""
+    from api.comments.discussion import configured_defaults
+
+    configured_defaults(settings)
 
 
 def _instance_secret(app: Flask) -> str:
@@ -126,6 +135,23 @@ def _spec_kwargs() -> dict:
                     "scheme": "bearer",
                     "description": "A staff token (mgl_...) with one role",
                 },
+                "oidcToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": (
+                        "A commenter's OpenID Connect token (JWT) from an issuer in "
+                        "MARGINALIA_OIDC_ISSUERS, with MARGINALIA_OIDC_AUDIENCE in `aud`"
+                    ),
+                },
+                "commentEditToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": (
+                        "The private edit token (mglc_...) returned once when the comment "
+                        "was submitted; valid during the edit window"
+                    ),
+                },
             },
         },
     }
@@ -133,6 +159,8 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
+    from api.comments.routes import blp as comments
+    from api.comments.settings_routes import blp as discussion_settings
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
@@ -140,7 +168,16 @@ def _register_blueprints(app: Flask) -> None:
     from api.meta import blp as meta
 
     smorest = app.extensions["openapi"]
-    for blueprint in (meta, posts, taxonomy, events, tokens, linkbacks):
+    for blueprint in (
+        meta,
+        posts,
+        taxonomy,
+        comments,
+        events,
+        tokens,
+        discussion_settings,
+        linkbacks,
+    ):
         smorest.register_blueprint(blueprint)
 
 

@@ -84,7 +84,7 @@ def demo():
     from api.demo.loader import load_demo
 
     upgrade_database()
-    steps = ["author", "tag", "tag", "tag", "post", "linking post", "pingback"]
+    steps = ["author", "tag", "tag", "tag", "post", "linking post", "comments", "pingback"]
     with click.progressbar(length=len(steps), label="Loading demo") as bar:
         loaded = load_demo(progress=lambda step: bar.update(1))
     click.echo("Demo content loaded." if loaded else "Demo content was already there.")

@@ -20,6 +20,7 @@ DESCRIPTIONS = {
     413: "Request body too large",
     422: "Invalid fields; see `errors`",
     429: "Rate limited; see Retry-After",
+    503: "A service this request needs is unreachable; see Retry-After",
 }
 
 
@@ -47,8 +48,15 @@ class MarginaliaApi(Api):
             self.spec.components.response(status.name, response, lazy=True)
 
 
-def problems(blp, *codes: int):
-    """Document `codes` as problem+json responses of the decorated operation."""
+def problems(
+    blp, *codes: int, descriptions: dict[int, str] | None = None, headers: dict | None = None
+):
+    """Document `codes` as problem+json responses of the decorated operation.
+
+    `descriptions` replaces the generic wording where an operation says more;
+    `headers` (code -> OpenAPI header objects) documents headers a problem carries.
+    """
+    descriptions, headers = descriptions or {}, headers or {}
 
     def decorator(view):
         for code in sorted(set(codes), reverse=True):
@@ -56,7 +64,8 @@ def problems(blp, *codes: int):
                 code,
                 schema=ProblemSchema,
                 content_type=PROBLEM_MIMETYPE,
-                description=DESCRIPTIONS.get(code, "Problem"),
+                description=descriptions.get(code) or DESCRIPTIONS.get(code, "Problem"),
+                headers=headers.get(code),
             )(view)
         return view
 

@@ -24,4 +24,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=True)
+# Rate-limit headers are written by api/ratelimits.py (IETF RateLimit fields, and no
+# Retry-After on successful responses), not by Flask-Limiter.
+limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)

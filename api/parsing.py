@@ -14,7 +14,7 @@ from urllib.parse import unquote_to_bytes
 
 import flask_smorest
 from flask import Flask, request
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from api.errors import problem
 
@@ -40,6 +40,12 @@ def _holds_unstorable_text(data) -> bool:
 
 class ApiParser(FlaskParser):
     def _raw_load_json(self, req):
+        # An operation that takes a JSON body gets one: nothing, or something else, is a
+        # 400 rather than an empty object that would quietly change nothing.
+        if not req.get_data(cache=True):
+            raise json.JSONDecodeError("a JSON body is required", "empty", 0)
+        if not is_json_request(req):
+            raise json.JSONDecodeError("send JSON (Content-Type: application/json)", "type", 0)
         try:
             data = super()._raw_load_json(req)
         except RecursionError:

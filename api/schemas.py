@@ -62,3 +62,13 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
         },
         name=name,
     )
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """JSON `true` or `false` only: `0`, `"yes"` and friends are type errors, as the
+    contract's `type: boolean` says."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if value is True or value is False:  # `0 == False`, so sets would let 0 through
+            return value
+        raise self.make_error("invalid", input=value)

@@ -3,6 +3,7 @@ MARGINALIA_* environment variables. A bad value fails at start with one line."""
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -13,6 +14,15 @@ from limits import parse_many
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 ENV_PREFIX = "MARGINALIA_"
+
+
+# Asymmetric JWS algorithms only: a token signed with a shared secret (HS*) or not at all
+# ("none") can never identify a commenter, whatever its header says.
+OIDC_ALGORITHMS = (
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+)  # fmt: skip
+# Settings that are TOML tables: a later layer overrides single keys, not the whole table.
+TABLES = ("discussion",)
 
 
 class ConfigError(ValueError):
@@ -43,6 +53,15 @@ class Settings:
     instance_path: str = ""
     internal_pingbacks_approved: bool = True
     linkback_rate_limit: str = "30/minute"
+    # JWS algorithms accepted on commenter tokens; asymmetric ones only (never from the token).
+    oidc_algorithms: tuple[str, ...] = OIDC_ALGORITHMS
+    # Comment submission rate limits (Flask-Limiter syntax, ";" between several).
+    ratelimit_comments_ip: str = "5/minute;50/hour"
+    ratelimit_comments_identity: str = "10/minute;100/hour"
+    ratelimit_comments_post: str = "30/minute"
+    # Defaults of the discussion settings (the [discussion] table); admins override them
+    # through /v1/settings/discussion, stored in the database.
+    discussion: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,7 +105,20 @@ def _parse_list(value: Any) -> tuple[str, ...]:
     return tuple(item.strip() for item in items if str(item).strip())
 
 
+def _parse_table(name: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be a table (a JSON object)")
+    return dict(value)
+
+
 def _coerce(name: str, annotation: str, value: Any) -> Any:
+    if annotation.startswith("dict"):
+        return _parse_table(name, value)
     if annotation == "bool":
         return _parse_bool(name, value)
     if annotation == "int":
@@ -113,13 +145,22 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     environ = dict(os.environ if environ is None else environ)
     known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
     raw: dict[str, Any] = dict(_read_toml(DEFAULTS_FILE))
+    layers: list[dict[str, Any]] = []
     if config_file := environ.get(f"{ENV_PREFIX}CONFIG"):
-        raw.update(_read_toml(Path(config_file)))
-    for name in known:
-        env_name = f"{ENV_PREFIX}{name.upper()}"
-        if env_name in environ:
-            raw[name] = environ[env_name]
-    raw.update(overrides)
+        layers.append(_read_toml(Path(config_file)))
+    layers.append(
+        {
+            name: environ[f"{ENV_PREFIX}{name.upper()}"]
+            for name in known
+            if f"{ENV_PREFIX}{name.upper()}" in environ
+        }
+    )
+    layers.append(overrides)
+    for layer in layers:
+        for key, value in layer.items():
+            if key in TABLES and isinstance(raw.get(key), dict):
+                value = {**raw[key], **_parse_table(key, value)}
+            raw[key] = value
 
     extra = {key: value for key, value in raw.items() if key not in known}
     values = {name: _coerce(name, str(known[name]), raw[name]) for name in known if name in raw}
@@ -151,3 +192,29 @@ def _validate(settings: Settings) -> None:
     for issuer in settings.oidc_issuers:
         if not issuer.startswith(("https://", "http://")):
             raise ConfigError(f"{ENV_PREFIX}OIDC_ISSUERS entries must be URLs: {issuer!r}")
+        if issuer.startswith("http://") and not settings.allow_private_targets:
+            raise ConfigError(
+                f"{ENV_PREFIX}OIDC_ISSUERS must be https:// ({issuer!r}); plain http is "
+                f"only for local development with {ENV_PREFIX}ALLOW_PRIVATE_TARGETS=true"
+            )
+    unknown = [alg for alg in settings.oidc_algorithms if alg not in OIDC_ALGORITHMS]
+    if unknown or not settings.oidc_algorithms:
+        raise ConfigError(
+            f"{ENV_PREFIX}OIDC_ALGORITHMS must name asymmetric algorithms among "
+            f"{', '.join(OIDC_ALGORITHMS)}"
+        )
+    for name in ("ratelimit_comments_ip", "ratelimit_comments_identity", "ratelimit_comments_post"):
+        _check_rate_limit(name, getattr(settings, name))
+
+
+def _check_rate_limit(name: str, value: str) -> None:
+    from limits import parse_many
+
+    if not value.strip():
+        return  # empty: no limit of this kind
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name.upper()} is not a rate limit such as '5/minute;50/hour': {value!r}"
+        ) from None

@@ -55,10 +55,20 @@ def requires(permission: Permission):
 
 
 def accepts_commenter_tokens(view):
-    """Mark a view whose bearer token may also be a commenter's OIDC token (the comments
-    area validates those itself); everywhere else a bearer token must be a staff token."""
+    """Mark a view (a function, a MethodView method or a whole MethodView) whose bearer
+    token may also be a commenter's OIDC or edit token, which the comments area checks
+    itself; everywhere else a bearer token must be a staff token."""
     view._accepts_commenter_tokens = True
     return view
+
+
+def _accepts_commenter_tokens(view) -> bool:
+    view_class = getattr(view, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class else None
+    return any(
+        getattr(candidate, "_accepts_commenter_tokens", False)
+        for candidate in (view, view_class, method)
+    )
 
 
 def init_app(app) -> None:
@@ -70,6 +80,6 @@ def init_app(app) -> None:
             return
         view = app.view_functions.get(request.endpoint)
         token = bearer_token()
-        if getattr(view, "_accepts_commenter_tokens", False) and not services.is_staff_token(token):
+        if _accepts_commenter_tokens(view) and not services.is_staff_token(token):
             return
         current_actor()

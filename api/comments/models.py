@@ -33,6 +33,11 @@ class Comment(db.Model):
     # OIDC commenters are (issuer, subject); anonymous ones have neither.
     identity_issuer: Mapped[str | None] = mapped_column(String(500))
     identity_subject: Mapped[str | None] = mapped_column(String(255))
+    # Who wrote it, as the intake rules compare authors: a hash of the OIDC identity, or
+    # of the anonymous email (or name); never shown. Pingbacks have none.
+    author_key: Mapped[str | None] = mapped_column(String(64))
+    # 1 for a comment on the post, parent's depth + 1 for a reply.
+    depth: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(500))
     # Pingbacks: where the link came from.
@@ -52,4 +57,21 @@ class Comment(db.Model):
         UniqueConstraint("post_id", "source_url", name="uq_comments_post_id_source_url"),
         Index("ix_comments_post_id_status_created_at_id", "post_id", "status", "created_at", "id"),
         Index("ix_comments_status_created_at_id", "status", "created_at", "id"),
+        # The intake rules: flood (latest by IP or author), duplicates, previously approved.
+        Index("ix_comments_author_key_created_at", "author_key", "created_at"),
+        Index("ix_comments_ip_address_created_at", "ip_address", "created_at"),
     )
+
+
+class DiscussionSettingsRow(db.Model):
+    """The discussion settings an admin changed; one row, the rest come from the config."""
+
+    __tablename__ = "discussion_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Only the keys an admin set; missing keys fall back to the configured defaults.
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,6 +1,8 @@
-"""Comment use cases other areas call: pingback entries (for linkbacks) and counts."""
+"""Comment use cases other areas call: pingback entries (for linkbacks), counts, imports."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -8,6 +10,7 @@ from api.comments.models import Comment
 from api.content.services import set_comment_count
 from api.events.services import record_event
 from api.extensions import db
+from api.rendering import render_comment
 from api.types import utcnow
 
 
@@ -92,3 +95,45 @@ def trash_pingback(*, post_id: int, source_url: str) -> bool:
         recount(post_id)
     db.session.commit()
     return True
+
+
+def import_comment(
+    *,
+    post_id: int,
+    body: str,
+    author_name: str,
+    status: str,
+    created_at: datetime,
+    author_email: str | None = None,
+    author_url: str | None = None,
+    parent_id: int | None = None,
+) -> Comment:
+    """A comment from elsewhere (the demo content, an import) whose status its importer
+    decided; it skips the intake rules but is rendered and recorded like any other."""
+    from api.comments.rules import Author
+
+    author = Author(name=author_name, email=author_email, url=author_url)
+    parent = db.session.get(Comment, parent_id) if parent_id else None
+    comment = Comment(
+        post_id=post_id,
+        parent_id=parent_id,
+        depth=parent.depth + 1 if parent else 1,
+        type="comment",
+        status=status,
+        body=body,
+        body_html=render_comment(body),
+        author_name=author_name,
+        author_email=author_email,
+        author_url=author_url,
+        author_key=author.key,
+        reasons=[{"rule": "imported", "verdict": status, "reason": "Imported with this status."}],
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record_event("comment.created", {"comment": comment_data(comment), "rules": ["imported"]})
+    if status == "approved":
+        recount(post_id)
+    db.session.commit()
+    return comment

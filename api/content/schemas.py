@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from api.content.models import POST_STATUSES
 from api.pagination import PageArgsSchema
-from api.schemas import CommaList, Timestamp, page_schema
+from api.schemas import CommaList, StrictBoolean, Timestamp, page_schema
 
 _SLUG = re.compile(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$")
 
@@ -75,7 +75,7 @@ class PostSchema(ma.Schema):
         metadata={"description": "slug and name of each; whole tags with include=tags"},
     )
     comment_count = ma.fields.Integer(metadata={"description": "Approved comments"})
-    comments_open = ma.fields.Boolean()
+    comments_open = StrictBoolean()
     url = ma.fields.Method("get_url", metadata={"description": "Public URL of the post"})
     pingback_url = ma.fields.Method("get_pingback_url")
     webmention_url = ma.fields.Method("get_webmention_url")
@@ -113,7 +113,7 @@ class PostWriteSchema(ma.Schema):
         validate=validate.Length(max=50),
         metadata={"description": "Tag slugs or names; new names create tags"},
     )
-    comments_open = ma.fields.Boolean(load_default=True)
+    comments_open = StrictBoolean(load_default=True)
 
 
 class PostPatchSchema(PostWriteSchema):
@@ -123,7 +123,7 @@ class PostPatchSchema(PostWriteSchema):
     title = ma.fields.String(validate=validate.Length(min=1, max=500))
     body = ma.fields.String(validate=validate.Length(max=200_000))
     status = ma.fields.String(validate=validate.OneOf(POST_STATUSES))
-    comments_open = ma.fields.Boolean()
+    comments_open = StrictBoolean()
 
 
 class AuthorPatchSchema(AuthorSchema):

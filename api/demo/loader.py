@@ -9,6 +9,7 @@ from flask import current_app
 
 import api.linkbacks.consumer  # noqa: F401  (registers the consumer dispatch_pending feeds)
 from api.auth.policy import Actor, Role
+from api.comments import services as comments
 from api.content import services as posts
 from api.content.taxonomy import authors, tags
 from api.demo.seed import read_seed
@@ -30,6 +31,33 @@ TAGS = [
 ]
 POST_SLUG = "liu-yunshan-safeguard-cybersecurity-build-a-strong-network-country"
 UPDATES_SLUG = "latest-updates"
+# Readers' comments on the demo post: one approved, a reply to it, one awaiting moderation.
+COMMENTS = [
+    {
+        "author_name": "Wen, a reader",
+        "author_email": "wen@example.org",
+        "body": "Thank you for translating this. The passage on *network sovereignty* "
+        "reads very differently in full than in the news summaries.",
+        "status": "approved",
+        "created_at": datetime(2014, 11, 26, 10, 15, tzinfo=UTC),
+    },
+    {
+        "author_name": "China Copyright and Media",
+        "author_url": "https://chinacopyrightandmedia.wordpress.com/",
+        "body": "Thanks! The original is linked from the Xinhua page; the summaries "
+        "drop most of the second half.",
+        "status": "approved",
+        "created_at": datetime(2014, 11, 26, 14, 2, tzinfo=UTC),
+        "reply_to": 0,
+    },
+    {
+        "author_name": "Sam",
+        "author_email": "sam@example.net",
+        "body": "Is there a glossary for the terms used here, such as 网络强国?",
+        "status": "pending",
+        "created_at": datetime(2014, 11, 28, 8, 40, tzinfo=UTC),
+    },
+]
 
 
 def is_loaded() -> bool:
@@ -52,7 +80,7 @@ def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
         progress(f"tag {name}")
         tags.create(SYSTEM, {"name": name, "description": description})
     progress("post")
-    posts.create_post(
+    post = posts.create_post(
         SYSTEM,
         {
             "title": seed.title,
@@ -86,6 +114,13 @@ def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
             "comments_open": True,
         },
     )
+    progress("comments")
+    created: list[int] = []
+    for comment in COMMENTS:
+        fields = {key: value for key, value in comment.items() if key != "reply_to"}
+        if "reply_to" in comment:
+            fields["parent_id"] = created[comment["reply_to"]]
+        created.append(comments.import_comment(post_id=post.id, **fields).id)
     # The digest's pingback on the post, now rather than when a worker gets to it.
     progress("pingback")
     dispatch_pending()

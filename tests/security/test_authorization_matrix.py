@@ -21,6 +21,13 @@ ADMIN = frozenset({"admin"})
 CONTENT = frozenset({"admin", "editor"})
 OWN_POSTS = frozenset({"admin", "editor", "author"})  # the author token writes its own
 MODERATION = frozenset({"admin", "moderator"})
+# Readers: anonymous, or with an OIDC token (tests/comments/test_oidc.py); a staff token
+# does not identify a commenter, so it is a 401 there like any other wrong token.
+COMMENTER = "commenter"
+# The commenter's own comment, by its edit token: reads are public for approved comments,
+# changes need the edit token (tests/comments/test_edit_token.py).
+EDIT_READ = "edit token, read"
+EDIT_WRITE = "edit token, write"
 
 ACCESS = {
     ("GET", "/healthz"): OPEN,
@@ -44,6 +51,13 @@ ACCESS = {
     ("GET", "/v1/posts/{slug}/linkbacks"): OWN_POSTS,
     ("POST", "/xmlrpc"): OPEN,
     ("POST", "/v1/webmention"): PUBLIC,
+    ("GET", "/v1/posts/{slug}/comments"): PUBLIC,
+    ("POST", "/v1/posts/{slug}/comments"): COMMENTER,
+    ("GET", "/v1/comments/{comment_id}"): EDIT_READ,
+    ("PATCH", "/v1/comments/{comment_id}"): EDIT_WRITE,
+    ("DELETE", "/v1/comments/{comment_id}"): EDIT_WRITE,
+    ("GET", "/v1/settings/discussion"): ADMIN,
+    ("PATCH", "/v1/settings/discussion"): ADMIN,
     ("GET", "/v1/events"): ADMIN,
     ("GET", "/v1/tokens"): ADMIN,
     ("POST", "/v1/tokens"): ADMIN,
@@ -53,6 +67,8 @@ ACCESS = {
 PATH_VALUES = {
     "/v1/posts/{slug}": {"slug": POST_SLUG},
     "/v1/posts/{slug}/linkbacks": {"slug": POST_SLUG},
+    "/v1/posts/{slug}/comments": {"slug": POST_SLUG},
+    "/v1/comments/{comment_id}": {"comment_id": "1"},  # the demo's first, approved comment
     "/v1/authors/{slug}": {"slug": AUTHOR["slug"]},
     "/v1/tags/{slug}": {"slug": "cybersecurity"},
     "/v1/tokens/{token_id}": {"token_id": "999999"},
@@ -78,6 +94,10 @@ def expected_outcome(rule, caller: str) -> str:
     if rule == OPEN:
         return "through"
     if caller in ("bad token", "revoked token"):
+        return "401"
+    if rule in (COMMENTER, EDIT_READ):
+        return "through" if caller == "anonymous" else "401"
+    if rule == EDIT_WRITE:
         return "401"
     if rule == PUBLIC:
         return "through"

@@ -1,7 +1,7 @@
 """linkbacks: slug history, links between posts, outgoing pings, received Webmentions
 
-Revision ID: 0003_linkbacks
-Revises: 0002
+Revision ID: 0004_linkbacks
+Revises: 0003_comments
 Create Date: 2026-11-26 11:01:23.313415
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_linkbacks'
-down_revision = '0002'
+revision = '0004_linkbacks'
+down_revision = '0003_comments'
 branch_labels = None
 depends_on = None
 

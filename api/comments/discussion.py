@@ -1,0 +1,155 @@
+"""Discussion settings: what the intake rules are tuned by.
+
+The starting values come from the configuration (`[discussion]` in the TOML settings,
+WordPress's defaults where WordPress has the setting); what an admin changes through
+`PATCH /v1/settings/discussion` is stored in the database and wins. Every instance reads
+the stored row, so a change applies to all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.comments.models import DiscussionSettingsRow
+from api.errors import InvalidInput, PreconditionFailed
+from api.extensions import db
+from api.types import utcnow
+from config import ConfigError, Settings
+
+ROW_ID = 1
+MAX_KEYS = 1000
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class DiscussionSettings:
+    allow_anonymous: bool = True
+    require_author_name: bool = True
+    require_author_email: bool = True
+    close_comments_for_old_posts: bool = False
+    close_comments_days_old: int = 14
+    thread_comments: bool = True
+    thread_comments_depth: int = 5
+    hold_all: bool = False
+    previously_approved: bool = True
+    max_links: int = 2
+    moderation_keys: tuple[str, ...] = ()
+    disallowed_keys: tuple[str, ...] = ()
+    flood_interval: int = 15
+    edit_window: int = 900
+    max_comment_length: int = 65525
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["moderation_keys"] = list(self.moderation_keys)
+        data["disallowed_keys"] = list(self.disallowed_keys)
+        return data
+
+    def changed(self, values: dict[str, Any]) -> DiscussionSettings:
+        """These settings with `values` applied; ValueError names a bad key or value."""
+        current = asdict(self)
+        for key, value in values.items():
+            if key not in current:
+                raise ValueError(f"{key}: not a discussion setting")
+            current[key] = _checked(key, value)
+        return DiscussionSettings(**current)
+
+
+# (minimum, maximum) of each integer setting.
+RANGES = {
+    "close_comments_days_old": (1, 36500),
+    "thread_comments_depth": (2, 10),
+    "max_links": (0, 1000),
+    "flood_interval": (0, 3600),
+    "edit_window": (0, 86400),
+    "max_comment_length": (1, 65525),
+}
+NAMES = tuple(f.name for f in fields(DiscussionSettings))
+
+
+def _checked(key: str, value: Any) -> Any:
+    kind = type(getattr(DiscussionSettings(), key))
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{key}: must be true or false")
+        return value
+    if kind is int:
+        low, high = RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{key}: must be an integer from {low} to {high}")
+        return value
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key}: must be a list of strings")
+    keys = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+    if len(keys) > MAX_KEYS or any(len(v) > MAX_KEY_LENGTH for v in keys):
+        raise ValueError(f"{key}: at most {MAX_KEYS} entries of {MAX_KEY_LENGTH} characters")
+    return keys
+
+
+def configured_defaults(settings: Settings) -> DiscussionSettings:
+    """The defaults from the configuration; a bad `[discussion]` value fails at start."""
+    try:
+        return DiscussionSettings().changed(settings.discussion)
+    except ValueError as exc:
+        raise ConfigError(f"[discussion] {exc}") from None
+
+
+# --- the service ------------------------------------------------------------------------
+
+
+def current(settings: Settings) -> DiscussionSettings:
+    """The settings in force: the configured defaults with the stored changes applied.
+
+    Stored values that are no longer valid (a key renamed, a range tightened) are skipped
+    rather than breaking comment intake.
+    """
+    effective = configured_defaults(settings)
+    stored = db.session.scalar(
+        select(DiscussionSettingsRow.values).where(DiscussionSettingsRow.id == ROW_ID)
+    )
+    for key, value in (stored or {}).items():
+        try:
+            effective = effective.changed({key: value})
+        except ValueError:
+            continue
+    return effective
+
+
+def update(
+    settings: Settings,
+    changes: dict[str, Any],
+    precondition: Callable[[DiscussionSettings], None] | None,
+) -> DiscussionSettings:
+    """Apply an admin's changes (validated as a whole) and store them; one commit."""
+    row = db.session.scalar(
+        select(DiscussionSettingsRow).where(DiscussionSettingsRow.id == ROW_ID).with_for_update()
+    )
+    before = current(settings)
+    if precondition:
+        precondition(before)
+    try:
+        after = before.changed(changes)
+    except ValueError as exc:
+        key, _, message = str(exc).partition(": ")
+        raise InvalidInput(errors={key: [message]}) from None
+    if row is None:
+        row = DiscussionSettingsRow(id=ROW_ID, values={})
+        db.session.add(row)
+    stored = dict(row.values or {})
+    stored.update({key: after.as_dict()[key] for key in changes})
+    row.values = stored
+    row.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        # Another admin saved first (an update, or the very first row).
+        db.session.rollback()
+        raise PreconditionFailed("The settings changed while being saved; retry.") from None
+    db.session.commit()
+    return after

@@ -1,0 +1,416 @@
+"""Comment intake: submitting, editing and withdrawing a comment (one commit each).
+
+Submitting: the post must be published; the refusal rules may refuse the comment (403
+closed, 429 flood, 409 duplicate); otherwise it is stored with the status and reasons
+the status rules give (api/comments/rules.py), `comment.created` is recorded in the same
+transaction, and the commenter gets a private edit token (stored hashed) that lets them
+edit or withdraw the comment during the edit window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.comments import discussion, rules
+from api.comments.discussion import DiscussionSettings
+from api.comments.models import Comment
+from api.comments.oidc import Identity
+from api.comments.services import comment_data, recount
+from api.content.services import PostRef, find_post
+from api.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    TooManyRequests,
+    Unauthorized,
+)
+from api.events.services import record_event
+from api.extensions import db
+from api.rendering import render_comment
+from api.types import utcnow
+from config import Settings
+
+EDIT_TOKEN_PREFIX = "mglc_"  # noqa: S105  (a prefix, not a secret)
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse them
+ANONYMOUS_NAME = "Anonymous"
+
+Precondition = Callable[[Comment], None] | None
+
+
+class CommentsClosed(Forbidden):
+    slug, title = "comments-closed", "Comments are closed"
+
+
+class Flooding(TooManyRequests):
+    slug, title = "flood", "Commenting too quickly"
+
+
+class DuplicateComment(Conflict):
+    slug, title = "duplicate-comment", "Duplicate comment"
+
+
+REFUSALS = {"comments_closed": CommentsClosed, "flood": Flooding, "duplicate": DuplicateComment}
+
+
+@dataclass(frozen=True)
+class Submission:
+    body: str
+    parent_id: int | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    author_url: str | None = None
+    identity: Identity | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    comment: Comment
+    edit_token: str
+    editable_until: datetime
+
+
+def hash_edit_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- submitting -------------------------------------------------------------------------
+
+
+def submit_comment(slug: str, submission: Submission, settings: Settings) -> Receipt:
+    post = find_post(slug=slug, site_url=settings.site_url)
+    if post is None or post.status != "published":
+        raise NotFound(f"No post with slug {slug!r}.")
+    tuning = discussion.current(settings)
+    now = utcnow()
+    _refuse_if(rules.comments_closed(_case(post, now), tuning))
+    author = _author(submission, tuning)
+    body = _checked_body(submission.body, tuning)
+    depth = _reply_depth(post, submission.parent_id, tuning)
+    body_html = render_comment(body)
+    ip = _header_text(submission.ip, 64)
+    user_agent = _header_text(submission.user_agent, 500)
+    case = _case(
+        post,
+        now,
+        body=body,
+        body_html=body_html,
+        author=author,
+        ip=ip,
+        user_agent=user_agent,
+        history=_history(post.id, author, body, ip),
+    )
+    _refuse_if(rules.refusal(case, tuning))
+    decision = rules.judge(case, tuning)
+
+    token = EDIT_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    comment = Comment(
+        post_id=post.id,
+        parent_id=submission.parent_id,
+        depth=depth,
+        type="comment",
+        status=decision.status,
+        body=body,
+        body_html=body_html,
+        author_name=author.name,
+        author_email=author.email,
+        author_url=author.url,
+        identity_issuer=author.issuer,
+        identity_subject=author.subject,
+        author_key=author.key,
+        ip_address=ip,
+        user_agent=user_agent,
+        reasons=decision.reasons,
+        edit_token_hash=hash_edit_token(token),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record_event("comment.created", {"comment": comment_data(comment), "rules": decision.rules})
+    if comment.status == "approved":
+        recount(post.id)
+    db.session.commit()
+    return Receipt(comment, token, editable_until(comment, tuning))
+
+
+def _refuse_if(verdict: rules.Verdict | None) -> None:
+    if verdict is None:
+        return
+    headers = {"Retry-After": str(verdict.retry_after)} if verdict.retry_after else None
+    raise REFUSALS[verdict.rule](verdict.reason, headers=headers)
+
+
+def _case(
+    post: PostRef,
+    now: datetime,
+    *,
+    body: str = "",
+    body_html: str = "",
+    author: rules.Author | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    history: rules.History | None = None,
+) -> rules.Case:
+    return rules.Case(
+        body=body,
+        body_html=body_html,
+        author=author or rules.Author(name=""),
+        now=now,
+        ip=ip,
+        user_agent=user_agent,
+        comments_open=post.comments_open,
+        published_at=post.published_at,
+        history=history or rules.History(),
+    )
+
+
+def _author(submission: Submission, tuning: DiscussionSettings) -> rules.Author:
+    name = _clean(submission.author_name)
+    email = _clean(submission.author_email)
+    url = _clean(submission.author_url)
+    identity = submission.identity
+    if identity is not None:
+        # The issuer's claims name the commenter; author_name only fills in when they don't.
+        name = identity.name or name
+        if not name:
+            raise InvalidInput(
+                errors={"author_name": ["Your token carries no name; give author_name."]}
+            )
+        return rules.Author(
+            name=name,
+            email=identity.email,
+            url=url or identity.url,
+            issuer=identity.issuer,
+            subject=identity.subject,
+        )
+    if not tuning.allow_anonymous:
+        raise Unauthorized(
+            "This site takes comments from signed-in readers only: send "
+            "Authorization: Bearer <OIDC token>.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    missing = {}
+    if tuning.require_author_name and not name:
+        missing["author_name"] = ["Give your name."]
+    if tuning.require_author_email and not email:
+        missing["author_email"] = ["Give your email address (it is never shown)."]
+    if missing:
+        raise InvalidInput(errors=missing)
+    return rules.Author(name=name or ANONYMOUS_NAME, email=email, url=url)
+
+
+def _header_text(value: str | None, limit: int) -> str | None:
+    """Request metadata as stored: bounded, and without NUL (PostgreSQL refuses it)."""
+    return (value or "").replace("\x00", "")[:limit] or None
+
+
+def _clean(value: str | None) -> str | None:
+    value = " ".join((value or "").split())
+    return value or None
+
+
+def _checked_body(body: str, tuning: DiscussionSettings) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(errors={"body": ["The comment is empty."]})
+    if len(body) > tuning.max_comment_length:
+        raise InvalidInput(errors={"body": [f"At most {tuning.max_comment_length} characters."]})
+    return body
+
+
+def _reply_depth(post: PostRef, parent_id: int | None, tuning: DiscussionSettings) -> int:
+    if parent_id is None:
+        return 1
+    if not tuning.thread_comments:
+        raise InvalidInput(errors={"parent_id": ["Replies are turned off on this site."]})
+    parent = db.session.get(Comment, parent_id) if parent_id <= MAX_ID else None
+    if (
+        parent is None
+        or parent.post_id != post.id
+        or parent.type != "comment"
+        or parent.status != "approved"
+    ):
+        raise InvalidInput(errors={"parent_id": ["No approved comment with this id on this post."]})
+    if parent.depth >= tuning.thread_comments_depth:
+        raise InvalidInput(
+            errors={
+                "parent_id": [f"Replies nest at most {tuning.thread_comments_depth} levels deep."]
+            }
+        )
+    return parent.depth + 1
+
+
+def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> rules.History:
+    key = author.key
+    latest_by_author = db.session.scalar(
+        select(func.max(Comment.created_at)).where(Comment.author_key == key)
+    )
+    latest_by_ip = (
+        db.session.scalar(
+            select(func.max(Comment.created_at)).where(
+                Comment.ip_address == ip, Comment.type == "comment"
+            )
+        )
+        if ip
+        else None
+    )
+    latest = max((t for t in (latest_by_author, latest_by_ip) if t is not None), default=None)
+    duplicate = db.session.scalar(
+        select(
+            exists().where(
+                Comment.author_key == key,
+                Comment.post_id == post_id,
+                Comment.body == body,
+                Comment.status != "trash",
+            )
+        )
+    )
+    approved = db.session.scalar(
+        select(exists().where(Comment.author_key == key, Comment.status == "approved"))
+    )
+    return rules.History(
+        last_comment_at=latest, duplicate=bool(duplicate), author_has_approved=bool(approved)
+    )
+
+
+def editable_until(comment: Comment, tuning: DiscussionSettings) -> datetime:
+    return comment.created_at + timedelta(seconds=tuning.edit_window)
+
+
+# --- the commenter's own comment --------------------------------------------------------
+
+
+def own_comment(comment_id: int, token: str | None, *, lock: bool = False) -> Comment:
+    """The comment the edit token belongs to; 404 when gone, 401 for a wrong token."""
+    query = select(Comment).where(Comment.id == comment_id, Comment.type == "comment")
+    if lock:
+        query = query.with_for_update()
+    comment = db.session.scalar(query) if comment_id <= MAX_ID else None
+    if comment is None or comment.status == "trash":
+        raise NotFound("No such comment.")
+    if token is None:
+        raise Unauthorized(
+            "Send the comment's edit token: Authorization: Bearer <edit token>.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not comment.edit_token_hash or not hmac.compare_digest(
+        hash_edit_token(token), comment.edit_token_hash
+    ):
+        raise Unauthorized(
+            "This is not the comment's edit token.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return comment
+
+
+def _ensure_editable(comment: Comment, tuning: DiscussionSettings) -> None:
+    if utcnow() > editable_until(comment, tuning):
+        db.session.rollback()
+        minutes = tuning.edit_window // 60
+        raise Forbidden(
+            f"The edit window ({minutes} minutes after posting) has closed."
+            if tuning.edit_window
+            else "Comments cannot be edited on this site."
+        )
+
+
+def edit_comment(
+    comment_id: int, token: str | None, body: str, settings: Settings, precondition: Precondition
+) -> Comment:
+    """The commenter changes the text; the rules judge it again, and an edit can only
+    make the status stricter (an approved comment edited into spam is not approved)."""
+    comment = own_comment(comment_id, token, lock=True)
+    tuning = discussion.current(settings)
+    _ensure_editable(comment, tuning)
+    if precondition:
+        precondition(comment)
+    post = find_post(post_id=comment.post_id, site_url=settings.site_url)
+    if post is None or post.status != "published":
+        raise NotFound("No such comment.")
+    body = _checked_body(body, tuning)
+    body_html = render_comment(body)
+    author = rules.Author(
+        name=comment.author_name,
+        email=comment.author_email,
+        url=comment.author_url,
+        issuer=comment.identity_issuer,
+        subject=comment.identity_subject,
+    )
+    approved_before = db.session.scalar(
+        select(
+            exists().where(
+                Comment.author_key == comment.author_key,
+                Comment.status == "approved",
+                Comment.id != comment.id,
+            )
+        )
+    )
+    case = _case(
+        post,
+        utcnow(),
+        body=body,
+        body_html=body_html,
+        author=author,
+        ip=comment.ip_address,
+        user_agent=comment.user_agent,
+        history=rules.History(author_has_approved=bool(approved_before)),
+    )
+    decision = rules.judge(case, tuning)
+    was_approved = comment.status == "approved"
+    status = rules.stricter(comment.status, decision.status)
+    comment.body, comment.body_html, comment.status = body, body_html, status
+    comment.reasons = [
+        *decision.reasons,
+        {"rule": "edited", "verdict": status, "reason": "Edited by its author."},
+    ]
+    comment.updated_at = utcnow()
+    _flush(comment)
+    record_event("comment.updated", {"comment": comment_data(comment), "rules": decision.rules})
+    if was_approved != (status == "approved"):
+        recount(comment.post_id)
+    db.session.commit()
+    return comment
+
+
+def withdraw_comment(
+    comment_id: int, token: str | None, settings: Settings, precondition: Precondition
+) -> None:
+    """The commenter deletes their comment: it goes to the trash, like a moderator's."""
+    comment = own_comment(comment_id, token, lock=True)
+    tuning = discussion.current(settings)
+    _ensure_editable(comment, tuning)
+    if precondition:
+        precondition(comment)
+    was_approved = comment.status == "approved"
+    comment.status, comment.updated_at = "trash", utcnow()
+    comment.reasons = [
+        *comment.reasons,
+        {"rule": "withdrawn", "verdict": "trash", "reason": "Deleted by its author."},
+    ]
+    _flush(comment)
+    record_event(
+        "comment.trashed", {"comment": comment_data(comment), "reason": "deleted by its author"}
+    )
+    if was_approved:
+        recount(comment.post_id)
+    db.session.commit()
+
+
+def _flush(comment: Comment) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise PreconditionFailed("The comment changed meanwhile; fetch it again.") from None

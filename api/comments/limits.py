@@ -1,0 +1,53 @@
+"""Rate limits on comment submission (Flask-Limiter; shared across instances via Redis).
+
+Three limits, each configurable (see config/defaults.toml):
+
+* per client IP, for anonymous commenters (and for requests with a bad token);
+* per OIDC identity, for signed-in commenters, higher than the anonymous one: the
+  identity is vouched for by its issuer, while many readers may share one address;
+* per post, for everyone together, so one thread cannot be swamped.
+
+They are checked before the request body is parsed, so a refused request costs little.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from api.comments.credentials import (
+    identity_limit_key,
+    ip_limit_key,
+    is_identified,
+    post_limit_key,
+)
+from api.extensions import limiter
+
+
+def _settings():
+    return current_app.config["MARGINALIA"]
+
+
+per_ip = limiter.limit(
+    lambda: _settings().ratelimit_comments_ip,
+    key_func=ip_limit_key,
+    exempt_when=is_identified,
+    error_message="Too many comments from your address; see Retry-After.",
+)
+per_identity = limiter.limit(
+    lambda: _settings().ratelimit_comments_identity,
+    key_func=identity_limit_key,
+    exempt_when=lambda: not is_identified(),
+    error_message="Too many comments from your account; see Retry-After.",
+)
+per_post = limiter.limit(
+    lambda: _settings().ratelimit_comments_post,
+    key_func=post_limit_key,
+    error_message="Too many comments on this post right now; see Retry-After.",
+)
+
+
+def comment_rate_limits(view):
+    """Decorate the comment submission view with all three limits."""
+    for limit in (per_post, per_identity, per_ip):
+        view = limit(view)
+    return view

@@ -1,0 +1,193 @@
+"""Comments over HTTP: readers list and submit; a commenter edits with their edit token."""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+
+from api.auth.guard import accepts_commenter_tokens
+from api.comments import intake, reading
+from api.comments.credentials import (
+    checks_commenter_first,
+    commenter_identity,
+    edit_token,
+    needs_edit_token,
+)
+from api.comments.limits import comment_rate_limits
+from api.comments.schemas import (
+    CommentEditSchema,
+    CommentPage,
+    CommentSchema,
+    CommentSubmitSchema,
+    OwnCommentSchema,
+    SubmittedCommentSchema,
+)
+from api.conditional import if_match_guard
+from api.docs import problems
+from api.network import client_ip
+from api.pagination import CursorCodec, PageArgsSchema
+from api.parsing import Blueprint
+from api.responses import json_response, page_body
+
+blp = Blueprint(
+    "comments",
+    __name__,
+    url_prefix="/v1",
+    description=(
+        "Comments: readers list approved comments and pingbacks and submit comments, "
+        "anonymously or with an OIDC token. Each comment passes named rules that refuse it "
+        "(403 closed, 429 flood, 409 duplicate) or give it a status (approved, pending, "
+        "spam) with the reasons stored for moderators."
+    ),
+)
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": "The limits this request counts against (IETF draft), e.g. "
+        '`"ip-60s";q=5;w=60, "post-60s";q=30;w=60`',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left of each: `"ip-60s";r=4;t=55` (remaining, seconds to reset)',
+        "schema": {"type": "string"},
+    },
+}
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
+}
+SUBMIT_PROBLEMS = {
+    401: "The bearer token was refused (`/problems/invalid-token`: expired, not yet valid, "
+    "wrong `aud` or `iss`, untrusted issuer, disallowed `alg`, unknown `kid`, bad signature), "
+    "or anonymous comments are off and none was sent",
+    403: "Comments are closed on this post (`/problems/comments-closed`)",
+    404: "No published post with this slug",
+    409: "The same author already said the same on this post (`/problems/duplicate-comment`)",
+    422: "Invalid fields, a required author field missing, or an unusable `parent_id` "
+    "(not an approved comment of this post, or too deep)",
+    429: "Too fast (`/problems/flood`) or over a rate limit (`/problems/too-many-requests`)",
+    503: "The token's issuer cannot be reached to verify it (`/problems/issuer-unavailable`)",
+}
+EDIT_PROBLEMS = {
+    401: "No edit token, or not this comment's",
+    403: "The edit window has closed",
+    404: "No such comment (or it was deleted)",
+}
+
+_public = CommentSchema()
+_public_many = CommentSchema(many=True)
+_own = OwnCommentSchema()
+_submitted = SubmittedCommentSchema()
+
+
+def _settings():
+    return current_app.config["MARGINALIA"]
+
+
+def _own_view(comment) -> dict:
+    return _own.dump(comment)
+
+
+@blp.route("/posts/<string:slug>/comments")
+class PostComments(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, CommentPage)
+    @problems(blp, 400, 404, 422, descriptions={404: "No published post with this slug"})
+    def get(self, args, slug):
+        """List a published post's approved comments and pingbacks, oldest first"""
+        page = reading.list_approved(
+            slug,
+            _settings(),
+            limit=args["limit"],
+            cursor=args["cursor"],
+            codec=CursorCodec(current_app.config["SECRET_KEY"], "comments"),
+        )
+        return page_body(page, _public_many.dump)
+
+    @blp.doc(
+        security=[{}, {"oidcToken": []}],
+        description=(
+            "202: the comment is stored; `status` is `approved` or `pending` (a held or "
+            "spam comment is reported as pending). `Location` names the comment and "
+            "`edit_token` (shown once) lets its author edit or delete it during the edit "
+            "window. Refusals: 403 `/problems/comments-closed`, 409 "
+            "`/problems/duplicate-comment`, 429 `/problems/flood` or "
+            "`/problems/too-many-requests` (rate limits: per IP for anonymous commenters, "
+            "per identity for OIDC ones, per post), each with `Retry-After`. A bearer "
+            "token that does not verify is a 401, never an anonymous comment; 503 when "
+            "its issuer cannot be reached."
+        ),
+    )
+    @accepts_commenter_tokens
+    @comment_rate_limits
+    @checks_commenter_first
+    @blp.arguments(CommentSubmitSchema)
+    @blp.response(
+        202,
+        SubmittedCommentSchema,
+        description="Stored, approved or waiting for a moderator",
+        headers={
+            "Location": {"description": "The comment's URL", "schema": {"type": "string"}},
+            **RATE_LIMIT_HEADERS,
+        },
+    )
+    @problems(
+        blp,
+        *(400, 401, 403, 404, 409, 413, 422, 429, 503),
+        descriptions=SUBMIT_PROBLEMS,
+        headers={429: {**RETRY_AFTER, **RATE_LIMIT_HEADERS}, 503: RETRY_AFTER},
+    )
+    def post(self, data, slug):
+        """Submit a comment (anonymous, or as an OIDC identity)"""
+        submission = intake.Submission(
+            body=data["body"],
+            parent_id=data.get("parent_id"),
+            author_name=data.get("author_name"),
+            author_email=data.get("author_email"),
+            author_url=data.get("author_url"),
+            identity=commenter_identity(),
+            ip=client_ip(),
+            user_agent=request.user_agent.string or None,
+        )
+        receipt = intake.submit_comment(slug, submission, _settings())
+        body = _own_view(receipt.comment)
+        body["edit_token"] = receipt.edit_token
+        body["editable_until"] = _submitted.fields["editable_until"].serialize(
+            "editable_until", receipt
+        )
+        location = url_for("comments.Comment", comment_id=receipt.comment.id)
+        return json_response(body, 202, {"Location": location})
+
+
+@blp.route("/comments/<int:comment_id>")
+@accepts_commenter_tokens
+class Comment(MethodView):
+    @blp.response(200, OwnCommentSchema)
+    @problems(blp, 401, 404, descriptions=EDIT_PROBLEMS)
+    def get(self, comment_id):
+        """Read one comment: approved ones for anyone; any status with its edit token
+
+        Send `Authorization: Bearer <edit_token>` to read your own comment whatever its
+        status (with its Markdown `body`); a wrong token is a 401.
+        """
+        comment, own = reading.comment_for(comment_id, edit_token(), _settings())
+        return json_response(_own_view(comment) if own else _public.dump(comment))
+
+    @blp.doc(security=[{"commentEditToken": []}])
+    @needs_edit_token
+    @blp.arguments(CommentEditSchema)
+    @blp.response(200, OwnCommentSchema)
+    @problems(blp, 400, 401, 403, 404, 412, 413, 422, descriptions=EDIT_PROBLEMS)
+    def patch(self, data, comment_id):
+        """Edit your comment's text within the edit window (the rules judge it again)"""
+        comment = intake.edit_comment(
+            comment_id, edit_token(), data["body"], _settings(), if_match_guard(_own_view)
+        )
+        return json_response(_own_view(comment))
+
+    @blp.doc(security=[{"commentEditToken": []}])
+    @needs_edit_token
+    @blp.response(204)
+    @problems(blp, 401, 403, 404, 412, descriptions=EDIT_PROBLEMS)
+    def delete(self, comment_id):
+        """Delete your comment within the edit window (it goes to the trash)"""
+        intake.withdraw_comment(comment_id, edit_token(), _settings(), if_match_guard(_own_view))
