@@ -13,7 +13,7 @@ from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import errors, observability, parsing
+from api import cache, errors, observability, parsing
 from api.conditional import finish_response
 from api.extensions import db, limiter, migrate
 from api.migration_support import MIGRATE_OPTIONS
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     observability.init_app(app)
     parsing.init_app(app)
     app.after_request(finish_response)
+    cache.init_app(app)  # after finish_response: its store hook runs before it
 
     _register_blueprints(app)
     _configure_queue(app)
