@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 from flask_smorest import Api
 from sqlalchemy import event
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(_flask_config(app, settings))
     app.config.update(flask_config)
+    app.session_interface = NoSessions()  # a token API: no cookie session to sign per request
     app.json.sort_keys = False  # schema order is stable already; sorting costs per request
     observability.configure_logging(settings.log_level)
 
@@ -72,6 +74,16 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     _register_blueprints(app)
     _configure_queue(app)
     return app
+
+
+class NoSessions(SecureCookieSessionInterface):
+    """Flask's cookie session is never used here; opening it costs a signer per request."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 def _flask_config(app: Flask, settings: Settings) -> dict:

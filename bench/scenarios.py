@@ -94,12 +94,12 @@ def post_list_not_modified(ctx: Context) -> Request:
     return Request(LIST, headers={"If-None-Match": ctx.etag(LIST)})
 
 
-@scenario("post list cold", cache=False, target=("rps", 300))
+@scenario("post list cold", cache=False, ceiling="post list", target=("rps", 300))
 def post_list_cold(ctx: Context) -> Request:
     return Request(LIST)
 
 
-@scenario("post detail cold", cache=False, target=("rps", 300))
+@scenario("post detail cold", cache=False, ceiling="post detail", target=("rps", 300))
 def post_detail_cold(ctx: Context) -> Request:
     return Request(f"/v1/posts/{ctx.post}")
 
@@ -117,7 +117,12 @@ def comment_thread(ctx: Context) -> Request:
     return Request(f"/v1/posts/{ctx.hot_post}/comments?limit=100")
 
 
-@scenario("comment thread cold", cache=False, needs="get /v1/posts/{slug}/comments")
+@scenario(
+    "comment thread cold",
+    cache=False,
+    ceiling="comment thread (500)",
+    needs="get /v1/posts/{slug}/comments",
+)
 def comment_thread_cold(ctx: Context) -> Request:
     return Request(f"/v1/posts/{ctx.hot_post}/comments?limit=100")
 
