@@ -1,23 +1,23 @@
 """The framework ceiling: a bare Flask app returning precomputed JSON bodies.
 
-Served by the same gunicorn settings as the real app. `BENCH_BODIES` names a JSON
-file `{"name": "<body text>", ...}` with the bodies the real app returned for each
-scenario, so each scenario is compared with a ceiling response of the same size;
-`GET /<name>` returns that body as application/json.
+Served by the same gunicorn settings as the real app. `BENCH_BODIES` names a folder
+holding `<name>.json` files: the bodies the real app returned for each scenario, so
+each scenario is compared with a ceiling response of the same size. `GET /<name>`
+returns that body as application/json (read once per worker, then from memory).
 """
 
 from __future__ import annotations
 
-import json
 import os
+from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, abort
 
 
 def create_app() -> Flask:
     app = Flask("ceiling")
-    with open(os.environ["BENCH_BODIES"], encoding="utf-8") as handle:
-        bodies = {name: body.encode() for name, body in json.load(handle).items()}
+    folder = Path(os.environ["BENCH_BODIES"])
+    bodies: dict[str, bytes] = {}
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -25,6 +25,12 @@ def create_app() -> Flask:
 
     @app.get("/<name>")
     def precomputed(name: str) -> Response:
-        return Response(bodies[name], mimetype="application/json")
+        body = bodies.get(name)
+        if body is None:
+            path = folder / f"{name}.json"
+            if not path.is_file():
+                abort(404)
+            body = bodies[name] = path.read_bytes()
+        return Response(body, mimetype="application/json")
 
     return app

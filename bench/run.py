@@ -32,7 +32,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from load import Result, driver_name, measure  # noqa: E402
-from scenarios import SCENARIOS, Context, Scenario  # noqa: E402
+from scenarios import SCENARIOS, Context, Request, Scenario  # noqa: E402
 
 WORKERS, THREADS, CONNECTIONS = 2, 8, 16
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -121,17 +121,15 @@ def app_server(env: dict, *, cache: bool):
     return server([*CLI, "serve", "--workers", str(WORKERS), "--threads", str(THREADS)], env, port)
 
 
-def ceiling_server(bodies: dict[str, str], folder: str):
+def ceiling_server(folder: Path):
     port = free_port()
-    path = Path(folder) / "ceiling-bodies.json"
-    path.write_text(json.dumps(bodies), encoding="utf-8")
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
         "--worker-class", "gthread", "--threads", str(THREADS), "--keep-alive", "5",
         "--graceful-timeout", "10", "--bind", f"127.0.0.1:{port}",
         "--chdir", str(BENCH), "ceiling:create_app()",
     ]
-    return server(command, {**os.environ, "BENCH_BODIES": str(path)}, port)
+    return server(command, {**os.environ, "BENCH_BODIES": str(folder)}, port)
 
 
 def token(env: dict, role: str) -> str:
@@ -160,29 +158,57 @@ def fetch_body(base_url: str, request) -> str:
         return response.read().decode()
 
 
-def run_scale(scale: int, args, env: dict, ctx_tokens: dict, bodies: dict) -> dict:
+def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folder: Path):
+    """Each scenario and its ceiling in alternating rounds, so both see the same machine
+    (other processes come and go); the medians of the rounds are reported."""
     subprocess.run(  # noqa: S603
         [sys.executable, str(BENCH / "dataset.py"), "--posts", str(args.posts),
          "--comments", str(scale)], cwd=ROOT, env=env, check=True,
     )
-    results: dict[str, Result | str] = {}
+    results: dict[str, tuple[Result, Result] | str] = {}
     for cache in (True, False):
         chosen = [s for s in SCENARIOS if s.cache == cache]
         with app_server(env, cache=cache) as url:
             available = operations(url)
-            ctx = Context(url, **ctx_tokens)
+            ctx = Context(url, **tokens)
             for item in chosen:
                 if item.needs and item.needs not in available:
                     results[item.name] = "not built"
                     continue
                 request = item.build(ctx)
-                bodies.setdefault(item.ceiling or item.name, fetch_body(url, request))
+                body_name = slug(item.ceiling or item.name)
+                body_file = folder / f"{body_name}.json"
+                if not body_file.exists():
+                    body_file.write_text(fetch_body(url, request), encoding="utf-8")
+                ceiling_request = Request(f"/{body_name}")
                 measure(url, request, seconds=1, connections=CONNECTIONS)  # warm-up
-                results[item.name] = measure(
-                    url, request, seconds=args.seconds, connections=CONNECTIONS
-                )
-                print(f"  {scale:>9,} comments  {item.name:<22} {describe(results[item.name])}")
+                measure(ceiling_url, ceiling_request, seconds=1, connections=CONNECTIONS)
+                ours, theirs = [], []
+                for _ in range(args.rounds):
+                    ours.append(measure(url, request, seconds=args.seconds,
+                                        connections=CONNECTIONS))
+                    theirs.append(measure(ceiling_url, ceiling_request, seconds=args.seconds,
+                                          connections=CONNECTIONS))
+                results[item.name] = (median(ours), median(theirs))
+                print(f"  {scale:>9,} comments  {item.name:<22} {describe(results[item.name][0])}"
+                      f"  (ceiling {results[item.name][1].rps:.0f} req/s)", flush=True)
     return results
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name)
+
+
+def median(results: list[Result]) -> Result:
+    def middle(values):
+        return sorted(values)[len(values) // 2]
+
+    return Result(
+        rps=middle([r.rps for r in results]),
+        p50_ms=middle([r.p50_ms for r in results]),
+        p99_ms=middle([r.p99_ms for r in results]),
+        errors=sum(r.errors for r in results),
+    )
 
 
 def describe(result: Result | str) -> str:
@@ -201,17 +227,18 @@ def verdict(item: Scenario, result: Result, ceiling: Result | None) -> str:
     return f"{wanted} {'ok' if got >= value else 'MISSED'}"
 
 
-def report(args, by_scale: dict, ceilings: dict[str, Result]) -> str:
+def report(args, by_scale: dict, folder: Path) -> str:
     commit = git("rev-parse", "--short", "HEAD")
     dirty = " (uncommitted changes)" if git("status", "--porcelain", "--", "api", "bench") else ""
     lines = [
         f"# Benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}{dirty}, {args.db}",
         "",
         f"gunicorn gthread, {WORKERS} workers x {THREADS} threads for the app and the ceiling; "
-        f"{driver_name()} with {CONNECTIONS} connections, {args.seconds:.0f}s per scenario "
-        f"after a 1s warm-up; {args.posts:,} posts, 500 authors, 2,000 tags; "
-        f"{os.cpu_count()} cores. Ratio = req/s over the bare-Flask ceiling returning the "
-        "same body.",
+        f"{driver_name()} with {CONNECTIONS} connections; each scenario and its ceiling "
+        f"alternate for {args.rounds} rounds of {args.seconds:.0f}s (medians shown) after a 1s "
+        f"warm-up; {args.posts:,} posts, 500 authors, 2,000 tags; {os.cpu_count()} cores; "
+        f"load average at the end {os.getloadavg()[0]:.1f}. Ratio = req/s over the bare-Flask "
+        "ceiling returning the same body (the 304 rows: the body the 304 stands for).",
         "",
         "| scenario | comments | req/s | p50 ms | p99 ms | ceiling req/s | ratio | target |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -222,26 +249,24 @@ def report(args, by_scale: dict, ceilings: dict[str, Result]) -> str:
             if isinstance(result, str) or result is None:
                 lines.append(f"| {item.name} | {scale:,} | {result or 'skipped'} | | | | | |")
                 continue
-            ceiling = ceilings.get(item.ceiling or item.name)
-            ratio = f"{result.rps / ceiling.rps:.0%}" if ceiling else ""
-            errors = f" ({result.errors} errors)" if result.errors else ""
+            ours, ceiling = result
+            errors = f" ({ours.errors} errors)" if ours.errors else ""
             lines.append(
-                f"| {item.name} | {scale:,} | {result.rps:,.0f}{errors} | {result.p50_ms:.2f} "
-                f"| {result.p99_ms:.2f} | {ceiling.rps:,.0f} | {ratio} "
-                f"| {verdict(item, result, ceiling)} |"
+                f"| {item.name} | {scale:,} | {ours.rps:,.0f}{errors} | {ours.p50_ms:.2f} "
+                f"| {ours.p99_ms:.2f} | {ceiling.rps:,.0f} | {ours.rps / ceiling.rps:.0%} "
+                f"| {verdict(item, ours, ceiling)} |"
             )
-    lines += ["", "| ceiling body | bytes | req/s | p50 ms | p99 ms |", "| --- | ---: | ---: | ---: | ---: |"]
-    for name, result in ceilings.items():
-        lines.append(f"| {name} | {args.body_sizes[name]:,} | {result.rps:,.0f} "
-                     f"| {result.p50_ms:.2f} | {result.p99_ms:.2f} |")
+    lines += ["", "Ceiling bodies: " + ", ".join(
+        f"{path.stem} {path.stat().st_size:,} bytes" for path in sorted(folder.glob("*.json"))
+    )]
     scales = list(by_scale)
     if len(scales) > 1:
         small, large = scales[0], scales[-1]
         lines += ["", f"Cost at {large:,} comments over cost at {small:,} (target ≤ 1.5×):", ""]
         for item in SCENARIOS:
             a, b = by_scale[small].get(item.name), by_scale[large].get(item.name)
-            if isinstance(a, Result) and isinstance(b, Result) and b.rps:
-                cost = a.rps / b.rps
+            if isinstance(a, tuple) and isinstance(b, tuple) and b[0].rps:
+                cost = a[0].rps / b[0].rps
                 lines.append(f"- {item.name}: {cost:.2f}× {'ok' if cost <= 1.5 else 'MISSED'}")
     return "\n".join(lines) + "\n"
 
@@ -255,33 +280,24 @@ def git(*args: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--quick", action="store_true", help="10k comments only, 3s runs")
+    parser.add_argument("--quick", action="store_true", help="10k comments only, short runs")
     parser.add_argument("--posts", type=int, default=10_000)
     args = parser.parse_args()
-    args.seconds = 3.0 if args.quick else 10.0
+    args.seconds, args.rounds = (2.0, 2) if args.quick else (4.0, 3)
     scales = [10_000] if args.quick else [10_000, 1_000_000]
-    print(f"Benchmark on {args.db} with {driver_name()}; scales {scales}")
-    bodies: dict[str, str] = {}
+    print(f"Benchmark on {args.db} with {driver_name()}; scales {scales}", flush=True)
     by_scale = {}
-    with database(args.db) as db_env, tempfile.TemporaryDirectory() as folder:
-        env = base_env(db_env, folder)
+    with database(args.db) as db_env, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "bodies"
+        folder.mkdir()
+        env = base_env(db_env, tmp)
         subprocess.run([*CLI, "db", "upgrade"], cwd=ROOT, env=env, check=True,  # noqa: S603
                        capture_output=True)
         tokens = {"admin_token": token(env, "admin"), "moderator_token": token(env, "moderator")}
-        for scale in scales:
-            by_scale[scale] = run_scale(scale, args, env, tokens, bodies)
-        ceilings = {}
-        with ceiling_server(bodies, folder) as url:
-            for name in bodies:
-                from scenarios import Request
-
-                measure(url, Request(f"/{quote(name)}"), seconds=1, connections=CONNECTIONS)
-                ceilings[name] = measure(
-                    url, Request(f"/{quote(name)}"), seconds=args.seconds, connections=CONNECTIONS
-                )
-                print(f"  ceiling {name:<30} {describe(ceilings[name])}")
-    args.body_sizes = {name: len(body.encode()) for name, body in bodies.items()}
-    table = report(args, by_scale, ceilings)
+        with ceiling_server(folder) as ceiling_url:
+            for scale in scales:
+                by_scale[scale] = run_scale(scale, args, env, tokens, ceiling_url, folder)
+        table = report(args, by_scale, folder)
     print()
     print(table)
     commit = git("rev-parse", "--short", "HEAD")
