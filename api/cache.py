@@ -17,6 +17,7 @@ touching the body.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -105,12 +106,15 @@ class Generation:
             url, isolation_level="AUTOCOMMIT", poolclass=NullPool, **options
         )
         self._local = threading.local()
+        self._opened: list = []
+        atexit.register(self.close)
 
     def __call__(self) -> int:
         for attempt in (1, 2):  # a connection the server dropped is replaced once
             connection = getattr(self._local, "connection", None)
             if connection is None:
                 connection = self._local.connection = self.engine.raw_connection()
+                self._opened.append(connection)
             try:
                 cursor = connection.cursor()
                 cursor.execute(_GENERATION)
@@ -123,6 +127,10 @@ class Generation:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        while self._opened:
+            self._opened.pop().close()
 
 
 def response_cache(app: Flask) -> ResponseCache | None:

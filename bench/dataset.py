@@ -24,19 +24,19 @@ from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.comments.models import Comment  # noqa: E402
-from api.content.models import Author, Post, Tag, post_tags  # noqa: E402
-from api.events.models import Event  # noqa: E402
-from api.extensions import db  # noqa: E402
+from api.comments.models import Comment
+from api.content.models import Author, Post, Tag, post_tags
+from api.events.models import Event
+from api.extensions import db
 
 HOT_POST_COMMENTS = 500
 TAGS_PER_POST = 3
 BATCH = 5000
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 WORDS = (
-    "copyright media internet law policy network security speech translation "
-    "china state council ministry regulation platform content online culture "
-    "press freedom court ruling draft measures provisions public opinion"
+    "copyright media internet law policy network security speech translation china state "
+    "council ministry regulation platform content online culture press freedom court "
+    "ruling draft measures provisions public opinion"
 ).split()
 
 
@@ -185,8 +185,8 @@ def load(*, posts: int, comments: int, authors: int, tags: int, seed: int = 1) -
     rng = random.Random(seed)
     session = db.session
     postgres = session.get_bind().dialect.name == "postgresql"
-    json_rows = (lambda rows, column: _json_rows(rows, column)) if postgres else (
-        lambda rows, column: rows
+    json_rows = (
+        (lambda rows, column: _json_rows(rows, column)) if postgres else (lambda rows, column: rows)
     )
     if not session.scalar(select(func.count()).select_from(Post)):
         _bulk(Author.__table__, _authors(authors), authors, "authors")

@@ -57,10 +57,16 @@ def _wrk(base_url: str, request: Request, seconds: float, connections: int) -> R
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(request))
     command = [
-        "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-        "-s", script.name, base_url + request.path,
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "-s",
+        script.name,
+        base_url + request.path,
     ]
-    output = subprocess.run(  # noqa: S603
+    output = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -96,8 +102,7 @@ def _python(base_url: str, request: Request, seconds: float, connections: int) -
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                connection.request(request.method, request.path, body=body,
-                                   headers=request.headers)
+                connection.request(request.method, request.path, body=body, headers=request.headers)
                 response = connection.getresponse()
                 response.read()
                 if response.status >= 400:

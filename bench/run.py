@@ -13,7 +13,6 @@ process, on 127.0.0.1 only. The table is printed and written to bench/results/.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import subprocess
@@ -31,8 +30,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from load import Result, driver_name, measure  # noqa: E402
-from scenarios import SCENARIOS, Context, Request, Scenario  # noqa: E402
+from load import Result, driver_name, measure
+from scenarios import SCENARIOS, Context, Request, Scenario
 
 WORKERS, THREADS, CONNECTIONS = 2, 8, 16
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -87,7 +86,7 @@ def base_env(db_env: dict, instance: str) -> dict:
 
 @contextmanager
 def server(command: list[str], env: dict, port: int):
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
@@ -108,7 +107,7 @@ def wait_until_up(url: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:]}")
         try:
-            urllib.request.urlopen(url, timeout=1).close()  # noqa: S310 (loopback)
+            urllib.request.urlopen(url, timeout=1).close()
             return
         except OSError:
             time.sleep(0.2)
@@ -124,18 +123,36 @@ def app_server(env: dict, *, cache: bool):
 def ceiling_server(folder: Path):
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
-        "--worker-class", "gthread", "--threads", str(THREADS), "--keep-alive", "5",
-        "--graceful-timeout", "10", "--bind", f"127.0.0.1:{port}",
-        "--chdir", str(BENCH), "ceiling:create_app()",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS),
+        "--keep-alive",
+        "5",
+        "--graceful-timeout",
+        "10",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(BENCH),
+        "ceiling:create_app()",
     ]
     return server(command, {**os.environ, "BENCH_BODIES": str(folder)}, port)
 
 
 def token(env: dict, role: str) -> str:
-    output = subprocess.run(  # noqa: S603
-        [*CLI, "token", "create", "--role", role], cwd=ROOT, env=env,
-        capture_output=True, text=True, check=True,
+    output = subprocess.run(
+        [*CLI, "token", "create", "--role", role],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return output.stdout.strip().splitlines()[-1]
 
@@ -143,7 +160,7 @@ def token(env: dict, role: str) -> str:
 def operations(base_url: str) -> set[str]:
     import yaml
 
-    with urllib.request.urlopen(base_url + "/openapi.yaml") as response:  # noqa: S310
+    with urllib.request.urlopen(base_url + "/openapi.yaml") as response:
         document = yaml.safe_load(response.read())
     return {f"{method} {path}" for path, ops in document["paths"].items() for method in ops}
 
@@ -154,16 +171,25 @@ def fetch_body(base_url: str, request) -> str:
     call = urllib.request.Request(
         base_url + request.path, data=data, headers=headers, method=request.method
     )
-    with urllib.request.urlopen(call) as response:  # noqa: S310
+    with urllib.request.urlopen(call) as response:
         return response.read().decode()
 
 
 def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folder: Path):
     """Each scenario and its ceiling in alternating rounds, so both see the same machine
     (other processes come and go); the medians of the rounds are reported."""
-    subprocess.run(  # noqa: S603
-        [sys.executable, str(BENCH / "dataset.py"), "--posts", str(args.posts),
-         "--comments", str(scale)], cwd=ROOT, env=env, check=True,
+    subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "dataset.py"),
+            "--posts",
+            str(args.posts),
+            "--comments",
+            str(scale),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     results: dict[str, tuple[Result, Result] | str] = {}
     for cache in (True, False):
@@ -185,13 +211,23 @@ def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folde
                 measure(ceiling_url, ceiling_request, seconds=1, connections=CONNECTIONS)
                 ours, theirs = [], []
                 for _ in range(args.rounds):
-                    ours.append(measure(url, request, seconds=args.seconds,
-                                        connections=CONNECTIONS))
-                    theirs.append(measure(ceiling_url, ceiling_request, seconds=args.seconds,
-                                          connections=CONNECTIONS))
+                    ours.append(
+                        measure(url, request, seconds=args.seconds, connections=CONNECTIONS)
+                    )
+                    theirs.append(
+                        measure(
+                            ceiling_url,
+                            ceiling_request,
+                            seconds=args.seconds,
+                            connections=CONNECTIONS,
+                        )
+                    )
                 results[item.name] = (median(ours), median(theirs))
-                print(f"  {scale:>9,} comments  {item.name:<22} {describe(results[item.name][0])}"
-                      f"  (ceiling {results[item.name][1].rps:.0f} req/s)", flush=True)
+                print(
+                    f"  {scale:>9,} comments  {item.name:<22} {describe(results[item.name][0])}"
+                    f"  (ceiling {results[item.name][1].rps:.0f} req/s)",
+                    flush=True,
+                )
     return results
 
 
@@ -215,7 +251,9 @@ def describe(result: Result | str) -> str:
     if isinstance(result, str):
         return result
     errors = f"  ERRORS {result.errors}" if result.errors else ""
-    return f"{result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms{errors}"
+    return (
+        f"{result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms{errors}"
+    )
 
 
 def verdict(item: Scenario, result: Result, ceiling: Result | None) -> str:
@@ -256,24 +294,32 @@ def report(args, by_scale: dict, folder: Path) -> str:
                 f"| {ours.p99_ms:.2f} | {ceiling.rps:,.0f} | {ours.rps / ceiling.rps:.0%} "
                 f"| {verdict(item, ours, ceiling)} |"
             )
-    lines += ["", "Ceiling bodies: " + ", ".join(
-        f"{path.stem} {path.stat().st_size:,} bytes" for path in sorted(folder.glob("*.json"))
-    )]
+    lines += [
+        "",
+        "Ceiling bodies: "
+        + ", ".join(
+            f"{path.stem} {path.stat().st_size:,} bytes" for path in sorted(folder.glob("*.json"))
+        ),
+    ]
     scales = list(by_scale)
     if len(scales) > 1:
         small, large = scales[0], scales[-1]
-        lines += ["", f"Cost at {large:,} comments over cost at {small:,} (target ≤ 1.5×):", ""]
+        lines += ["", f"Cost at {large:,} comments over cost at {small:,} (target ≤ 1.5x):", ""]
         for item in SCENARIOS:
             a, b = by_scale[small].get(item.name), by_scale[large].get(item.name)
             if isinstance(a, tuple) and isinstance(b, tuple) and b[0].rps:
                 cost = a[0].rps / b[0].rps
-                lines.append(f"- {item.name}: {cost:.2f}× {'ok' if cost <= 1.5 else 'MISSED'}")
+                lines.append(f"- {item.name}: {cost:.2f}x {'ok' if cost <= 1.5 else 'MISSED'}")
     return "\n".join(lines) + "\n"
 
 
 def git(*args: str) -> str:
-    return subprocess.run(  # noqa: S603
-        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False  # noqa: S607
+    return subprocess.run(
+        ["git", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
 
 
@@ -291,8 +337,13 @@ def main() -> None:
         folder = Path(tmp) / "bodies"
         folder.mkdir()
         env = base_env(db_env, tmp)
-        subprocess.run([*CLI, "db", "upgrade"], cwd=ROOT, env=env, check=True,  # noqa: S603
-                       capture_output=True)
+        subprocess.run(
+            [*CLI, "db", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         tokens = {"admin_token": token(env, "admin"), "moderator_token": token(env, "moderator")}
         with ceiling_server(folder) as ceiling_url:
             for scale in scales:
