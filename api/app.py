@@ -8,11 +8,12 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from api import errors, observability, parsing, ratelimits
+from api import cache, errors, observability, parsing, ratelimits
 from api.auth import guard
 from api.conditional import finish_response
 from api.docs import EveryOperationMay400, MarginaliaApi
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     app.config.update(_flask_config(app, settings))
     app.config.update(flask_config)
     _check_area_settings(settings)
+    app.session_interface = NoSessions()  # a token API: no cookie session to sign per request
     app.json.sort_keys = False  # schema order is stable already; sorting costs per request
     observability.configure_logging(settings.log_level)
 
@@ -71,10 +73,21 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     parsing.init_app(app)
     guard.init_app(app)
     app.after_request(finish_response)
+    cache.init_app(app)  # after finish_response: its store hook runs before it
 
     _register_blueprints(app)
     _configure_queue(app)
     return app
+
+
+class NoSessions(SecureCookieSessionInterface):
+    """Flask's cookie session is never used here; opening it costs a signer per request."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 def _flask_config(app: Flask, settings: Settings) -> dict:

@@ -46,7 +46,9 @@ def finish_response(response: Response) -> Response:
     if method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
         if not response.get_etag()[0]:
             response.set_etag(etag_of_bytes(response.get_data()))
-        response.make_conditional(request)
+        headers = request.headers
+        if "If-None-Match" in headers or "If-Modified-Since" in headers:
+            response.make_conditional(request)  # only when there is something to compare
     if "Cache-Control" not in response.headers:
         settings = current_app.config["MARGINALIA"]
         if request.authorization is not None:

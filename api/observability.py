@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from flask import Flask, g, has_request_context, request
 
@@ -47,21 +47,22 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_SECURITY_HEADERS = [*SECURITY_HEADERS.items(), ("Content-Security-Policy", API_CSP)]
 
 
 def init_app(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = given if given and _REQUEST_ID.match(given) else secrets.token_hex(16)
         g.started = time.perf_counter()
 
     @app.after_request
     def tag_response(response):
-        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault("Content-Security-Policy", API_CSP)
+        response.headers["X-Request-ID"] = g.get("request_id") or secrets.token_hex(16)
+        headers = response.headers
+        if "X-Content-Type-Options" not in headers:  # one check: they are set together
+            headers.extend(_SECURITY_HEADERS)
         if access_log.isEnabledFor(logging.INFO):
             elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
             access_log.info(

@@ -46,6 +46,8 @@ class Settings:
     ratelimits: bool = True
     max_body_bytes: int = 524288
     public_max_age: int = 60
+    response_cache: bool = True
+    response_cache_entries: int = 4096
     inline_worker: str = ""
     log_level: str = "INFO"
     demo_on_empty: bool = True

@@ -17,6 +17,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from api import create_app
+from api.cache import response_cache
 from api.extensions import db, limiter
 from config import load_settings
 
@@ -100,6 +101,9 @@ def _clean_state(request):
         db.session.commit()
         db.session.remove()
         limiter.reset()
+        # Emptied tables restart event ids, which the response cache's generation is.
+        if cache := response_cache(application):
+            cache.clear()
 
 
 @pytest.fixture

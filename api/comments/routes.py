@@ -6,6 +6,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 
 from api.auth.guard import accepts_commenter_tokens
+from api.cache import cached_public
 from api.comments import intake, reading
 from api.comments.credentials import (
     checks_commenter_first,
@@ -88,6 +89,7 @@ def _own_view(comment) -> dict:
 
 
 @blp.route("/posts/<string:slug>/comments")
+@cached_public
 class PostComments(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, CommentPage)

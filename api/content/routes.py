@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
+from api.cache import cached_public
 from api.conditional import if_match_guard
 from api.content import services
 from api.content.schemas import (
@@ -35,6 +36,7 @@ def _staff_view(post) -> dict:
 
 
 @blp.route("/posts")
+@cached_public
 class Posts(MethodView):
     @blp.arguments(PostListArgs, location="query")
     @blp.response(200, PostPage)
@@ -74,6 +76,7 @@ class Posts(MethodView):
 
 
 @blp.route("/posts/<string:slug>")
+@cached_public
 class Post(MethodView):
     @blp.arguments(PostReadArgs, location="query")
     @blp.response(200, PostSchema)

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
+from api.cache import cached_public
 from api.conditional import if_match_guard
 from api.content.schemas import (
     AuthorPage,
@@ -39,6 +40,7 @@ def _tag_view(tag) -> dict:
 
 
 @blp.route("/authors")
+@cached_public
 class Authors(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AuthorPage)
@@ -61,6 +63,7 @@ class Authors(MethodView):
 
 
 @blp.route("/authors/<string:slug>")
+@cached_public
 class Author(MethodView):
     @blp.response(200, AuthorSchema)
     @problems(blp, 401, 404)
@@ -89,6 +92,7 @@ class Author(MethodView):
 
 
 @blp.route("/tags")
+@cached_public
 class Tags(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TagPage)
@@ -110,6 +114,7 @@ class Tags(MethodView):
 
 
 @blp.route("/tags/<string:slug>")
+@cached_public
 class Tag(MethodView):
     @blp.response(200, TagSchema)
     @problems(blp, 401, 404)

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from api.comments.models import Comment
-from api.comments.services import recount
+from api.comments.services import comment_data, recount
+from api.events.services import record_event
 from api.extensions import db
 from tests.comments.helpers import Issuer, new_ip
 
@@ -73,6 +74,9 @@ def approve(app) -> Callable[[int], None]:
             comment.status = "approved"
             db.session.flush()
             recount(comment.post_id)
+            # As the moderation queue does: every public change is an event, which is
+            # also what invalidates the response cache.
+            record_event("comment.approved", {"comment": comment_data(comment)})
             db.session.commit()
             db.session.remove()
 
