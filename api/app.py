@@ -179,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.events.routes import blp as events
     from api.linkbacks.routes import blp as linkbacks
     from api.meta import blp as meta
+    from api.pages.routes import blp as pages
 
     smorest = app.extensions["openapi"]
     for blueprint in (
@@ -192,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
         linkbacks,
     ):
         smorest.register_blueprint(blueprint)
+    app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
 
 
 def _configure_queue(app: Flask) -> None:
