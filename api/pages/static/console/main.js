@@ -27,6 +27,7 @@ function say(text) {
 }
 
 function warn(text) {
+  $("#status").textContent = "";
   $("#alert").textContent = text;
 }
 
@@ -254,13 +255,15 @@ function settle(item) {
   state.current = Math.min(state.current, Math.max(0, state.items.length - 1));
 }
 
+// The item as the API has it now (null when it is gone), put in its place in the list.
 async function refreshItem(id) {
   try {
-    settle(await api.get(id));
+    const fresh = await api.get(id);
+    settle(fresh);
+    return fresh;
   } catch (error) {
-    if (error instanceof ProblemError && error.status === 404) {
-      settle({ id, status: null });
-    }
+    if (error instanceof ProblemError && error.status === 404) settle({ id, status: null });
+    return null;
   }
 }
 
@@ -280,11 +283,12 @@ async function decide(item, to) {
   } catch (error) {
     if (handleCommonError(error)) return;
     if (error.status === 412) {
-      await refreshItem(item.id);
-      const now = byId(item.id);
+      const fresh = await refreshItem(item.id);
+      const now = fresh ? `it is ${fresh.status} now` : "it is gone";
+      const next = fresh?.status === state.filters.status ? " Check it and decide again." : "";
       warn(
-        `Comment #${item.id} was changed by someone else${now ? ` (now ${now.status})` : ""}; ` +
-          "it has been refreshed. Check it and decide again.",
+        `Comment #${item.id} was changed by someone else since you loaded it; ${now} ` +
+          `and has been refreshed.${next}`,
       );
     } else {
       if (error.status === 409) await refreshItem(item.id);
@@ -309,6 +313,10 @@ async function decideMany(ids, to) {
     say(`${result.items.length} comments ${PAST[to]} (one batch). Press u to undo.`);
   } catch (error) {
     if (handleCommonError(error)) return;
+    // The ids the API refused are shown as they are now; nothing else moved.
+    for (const id of Object.keys(error.fieldErrors || {})) {
+      if (byId(Number(id))) await refreshItem(Number(id));
+    }
     warn(`Nothing changed. ${problemText(error)}`);
   }
   render();

@@ -27,8 +27,20 @@ function time(iso) {
   return element("time", timeFormat.format(new Date(iso)), { datetime: iso });
 }
 
+// Belt and braces: nh3 already allowed none of these; they are dropped again here.
+const INERT = "script, style, iframe, object, embed, link, meta, base, form";
+
 export function sanitisedBody(html) {
   const parsed = new DOMParser().parseFromString(html || "", "text/html");
+  for (const node of parsed.body.querySelectorAll(INERT)) node.remove();
+  for (const node of parsed.body.querySelectorAll("*")) {
+    for (const { name, value } of [...node.attributes]) {
+      const scripted = /^\s*(javascript|vbscript|data):/i.test(value);
+      if (name.startsWith("on") || name === "style" || (scripted && /^(href|src|action|formaction|xlink:href)$/.test(name))) {
+        node.removeAttribute(name);
+      }
+    }
+  }
   const fragment = document.createDocumentFragment();
   for (const node of [...parsed.body.childNodes]) fragment.append(document.adoptNode(node));
   return fragment;
