@@ -133,9 +133,10 @@ def _register_blueprints(app: Flask) -> None:
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
     from api.meta import blp as meta
+    from api.webhooks.routes import blp as webhooks
 
     smorest = app.extensions["openapi"]
-    for blueprint in (meta, posts, taxonomy, events, tokens):
+    for blueprint in (meta, posts, taxonomy, events, webhooks, tokens):
         smorest.register_blueprint(blueprint)
 
 

@@ -4,5 +4,17 @@ from api.auth.models import ApiToken
 from api.comments.models import Comment
 from api.content.models import Author, Post, Tag
 from api.events.models import Event, EventCursor
+from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-__all__ = ["ApiToken", "Author", "Comment", "Event", "EventCursor", "Post", "Tag"]
+__all__ = [
+    "ApiToken",
+    "Author",
+    "Comment",
+    "Event",
+    "EventCursor",
+    "Post",
+    "Tag",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

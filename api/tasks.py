@@ -2,5 +2,6 @@
 
 from api.content import tasks as content_tasks
 from api.events import tasks as event_tasks
+from api.webhooks import tasks as webhook_tasks
 
-__all__ = ["content_tasks", "event_tasks"]
+__all__ = ["content_tasks", "event_tasks", "webhook_tasks"]

@@ -39,6 +39,13 @@ class Settings:
     demo_on_empty: bool = True
     api_url: str = "http://localhost:8000"
     instance_path: str = ""
+    # Webhooks: seconds to wait before each attempt (the first is normally 0); after
+    # the last attempt fails the delivery is `failed`.
+    webhook_retry_schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_timeout: float = 15.0
+    webhook_disable_after: float = 432000.0  # an endpoint failing this long is disabled
+    webhook_secret_overlap: float = 86400.0  # a rotated-out secret still signs this long
+    webhook_log_retention_days: int = 30
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -82,11 +89,28 @@ def _parse_list(value: Any) -> tuple[str, ...]:
     return tuple(item.strip() for item in items if str(item).strip())
 
 
+def _parse_float(name: str, value: Any) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be a number, not {value!r}") from None
+    if not 0 <= number < float("inf"):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be a finite number >= 0")
+    return number
+
+
 def _coerce(name: str, annotation: str, value: Any) -> Any:
     if annotation == "bool":
         return _parse_bool(name, value)
     if annotation == "int":
         return _parse_int(name, value, minimum=1 if name in {"port", "workers"} else 0)
+    if annotation == "float":
+        return _parse_float(name, value)
+    if annotation == "tuple[float, ...]":
+        items = value if isinstance(value, list | tuple) else _parse_list(value)
+        return tuple(_parse_float(name, item) for item in items)
     if annotation.startswith("tuple"):
         return _parse_list(value)
     if isinstance(value, dict | list):
@@ -137,6 +161,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     if settings.max_body_bytes < 1024:
         raise ConfigError(f"{ENV_PREFIX}MAX_BODY_BYTES must be at least 1024")
+    if not settings.webhook_retry_schedule:
+        raise ConfigError(f"{ENV_PREFIX}WEBHOOK_RETRY_SCHEDULE needs at least one delay")
+    if settings.webhook_timeout <= 0:
+        raise ConfigError(f"{ENV_PREFIX}WEBHOOK_TIMEOUT must be more than 0 seconds")
     for issuer in settings.oidc_issuers:
         if not issuer.startswith(("https://", "http://")):
             raise ConfigError(f"{ENV_PREFIX}OIDC_ISSUERS entries must be URLs: {issuer!r}")
