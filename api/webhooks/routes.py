@@ -209,7 +209,7 @@ class WebhookResendFailed(MethodView):
     @requires(Permission.MANAGE_WEBHOOKS)
     @blp.arguments(ResendFailedSchema)
     @blp.response(202, ResentSchema)
-    @problems(blp, 400, 401, 403, 404, 409, 422)
+    @problems(blp, 400, 401, 403, 404, 409, 413, 422)
     def post(self, data, endpoint_id):
         """Resend every failed delivery of this endpoint since a time"""
         resent = services.resend_failed(endpoint_id, data["since"])

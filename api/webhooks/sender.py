@@ -83,4 +83,6 @@ def send(client: GuardedClient, url: str, msg_id: str, body: bytes, keys: list[b
         retry_after=response.headers.get("retry-after"),
         location=response.headers.get("location"),
     )
-    return Sent(result, elapsed, response.text[:EXCERPT_BYTES])
+    # NUL cannot be stored in a PostgreSQL text column; a binary answer must not jam the log.
+    excerpt = response.text[:EXCERPT_BYTES].replace("\x00", "\ufffd")
+    return Sent(result, elapsed, excerpt)

@@ -94,24 +94,28 @@ def get_endpoint(endpoint_id: int) -> WebhookEndpoint:
 
 def update_endpoint(endpoint_id: int, changes: dict, precondition: Precondition) -> WebhookEndpoint:
     endpoint = _locked(endpoint_id, precondition)
-    if "url" in changes:
+    send_now = False
+    if "url" in changes and changes["url"] != endpoint.url:
+        # A new address gets a fresh chance: what waited on the old one goes out now.
         endpoint.url = checked_url(changes["url"])
+        send_now = True
     if "event_types" in changes:
         endpoint.event_types = _unique(changes["event_types"])
     if "description" in changes:
         endpoint.description = changes["description"]
     if "active" in changes and changes["active"] != endpoint.active:
         if changes["active"]:
-            # Re-enabled: a clean slate; deliveries still pending go out now.
+            # Re-enabled: a clean slate, and deliveries still pending go out now.
             endpoint.active = True
-            endpoint.disabled_reason = endpoint.disabled_at = None
-            endpoint.failing_since = endpoint.backoff_until = None
-            _queue_drain(endpoint.id)
+            endpoint.disabled_reason = endpoint.disabled_at = endpoint.failing_since = None
+            send_now = True
         else:
             endpoint.active = False
             endpoint.disabled_reason, endpoint.disabled_at = "disabled by an admin", utcnow()
     endpoint.updated_at = utcnow()
     _flush()
+    if send_now:
+        _send_pending_now(endpoint)
     db.session.commit()
     return endpoint
 
@@ -268,6 +272,23 @@ def _locked(endpoint_id: int, precondition: Precondition) -> WebhookEndpoint:
     if precondition:
         precondition(endpoint)
     return endpoint
+
+
+def _send_pending_now(endpoint: WebhookEndpoint) -> None:
+    """Everything still pending for this endpoint is due now (fixed URL, re-enabled)."""
+    now = utcnow()
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint.id,
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    endpoint.backoff_until = None
+    _queue_drain(endpoint.id)
 
 
 def _ensure_active(endpoint: WebhookEndpoint) -> None:

@@ -63,8 +63,9 @@ def test_killed_worker_and_lost_queue_lose_no_event(tmp_path, receiver, worker_i
     log = tmp_path / "worker.log"
     receiver.delay = 0.004  # slow enough to kill the worker mid-batch
 
+    scenario = Path(__file__).with_name("worker_scenario.py")
     setup = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("worker_scenario.py")), receiver.url, str(EVENTS)],
+        [sys.executable, str(scenario), receiver.url, str(EVENTS)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert setup.returncode == 0, setup.stderr
