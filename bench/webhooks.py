@@ -100,7 +100,7 @@ def environment(instance: Path, redis_url: str) -> dict[str, str]:
         MARGINALIA_DATABASE_URL=f"sqlite:///{instance}/marginalia.db",
         MARGINALIA_REDIS_URL=redis_url,
         MARGINALIA_INSTANCE_PATH=str(instance),
-        MARGINALIA_SECRET_KEY="bench-secret-key",
+        MARGINALIA_SECRET_KEY="bench-secret-key",  # noqa: S106  (a throwaway instance)
         MARGINALIA_ALLOW_PRIVATE_TARGETS="true",
         MARGINALIA_LOG_LEVEL="WARNING",
         MARGINALIA_DEMO_ON_EMPTY="false",
@@ -109,7 +109,7 @@ def environment(instance: Path, redis_url: str) -> dict[str, str]:
 
 
 def run_baseline(url: str, count: int, kind: str, env: dict[str, str]) -> float:
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603  (our own interpreter and script)
         [sys.executable, "-c", BASELINE, url, str(count), kind],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
@@ -118,7 +118,7 @@ def run_baseline(url: str, count: int, kind: str, env: dict[str, str]) -> float:
 
 def start_worker(env: dict[str, str], threads: int, log: Path) -> subprocess.Popen:
     with log.open("ab") as output:
-        return subprocess.Popen(
+        return subprocess.Popen(  # noqa: S603
             [sys.executable, "-c", "from api.cli import main; main()", "worker",
              "--threads", str(threads)],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,

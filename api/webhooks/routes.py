@@ -53,11 +53,13 @@ attempt has failed for 5 days is disabled with a `disabled_reason`; `PATCH` it w
   retries run out. A worker crash, restart or lost queue can cause a repeat, never a
   loss. Deduplicate by `webhook-id`.
 * Order: to one endpoint, deliveries go out one at a time in event order while the
-  endpoint answers 2xx. A retried delivery arrives after later events; sort by `id`
-  (commit order) if order matters, or re-read the resource.
+  endpoint answers 2xx. A delivery retried after an error answer can arrive after later
+  events (a resend too); sort by `id` (commit order) if order matters, or re-read the
+  resource.
 * Catching up: `GET /v1/events?after=<last id you processed>` returns the same payloads
   in commit order, so a consumer that was down can replay instead of waiting for retries.
-* The attempt log (status, duration, first 2 KB of the answer, error) is kept for 30 days.
+* The attempt log (status, duration, first 2 KB of the answer, error) is kept for 30 days
+  by default.
 """
 
 blp = Blueprint("webhooks", __name__, url_prefix="/v1", description=DESCRIPTION)

@@ -11,9 +11,11 @@ due is always read from the database, so a lost message costs a delay, never a d
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 from huey import crontab
+from huey.constants import EmptyData
 
 from api.types import utcnow
 from api.webhooks import delivery
@@ -22,6 +24,7 @@ from api.worker import app_periodic_task, app_task, every_minute, huey
 
 log = logging.getLogger(__name__)
 _PENDING = "marginalia:webhook-drain:{}"  # "a drain of this endpoint is already queued"
+_WAKE = "marginalia:webhook-wake:{}"  # when a scheduled drain of this endpoint will run
 
 
 @app_task()
@@ -83,10 +86,18 @@ def request_drain(endpoint_id: int) -> None:
         log.warning("could not queue webhook deliveries; the sweep will", exc_info=True)
 
 
-def schedule_drain(endpoint_id: int, when) -> None:
+def schedule_drain(endpoint_id: int, when: datetime) -> None:
+    """Wake this endpoint's drain at `when` (the next retry, backoff end or lease expiry),
+    unless a wake no later than that is already planned: a busy endpoint with one retry
+    hours away must not pile up a scheduled task per drain."""
     if huey.immediate:
         return
+    key, at = _WAKE.format(endpoint_id), when.timestamp()
     try:
+        planned = huey.storage.peek_data(key)
+        if planned is not EmptyData and time.time() < float(planned) <= at:
+            return
+        huey.storage.put_data(key, repr(at).encode())
         deliver_webhooks.schedule((endpoint_id,), eta=when)
     except Exception:
         log.warning("could not schedule webhook retries; the sweep will", exc_info=True)

@@ -72,7 +72,10 @@ def test_a_receiver_that_was_down_gets_every_event_once_it_is_up(
     assert all(d["status"] == "succeeded" for d in log_of(client, admin, endpoint["id"]))
 
 
-def test_a_redirect_is_a_failure_and_is_not_followed(client, admin, receiver, hook, publish, work):
+def test_a_redirect_is_a_failure_and_is_not_followed(
+    client, admin, receiver, hook, publish, work, settings
+):
+    settings(webhook_retry_schedule=(0, 60))  # no retry within this test, however slow
     endpoint = hook(receiver.url, ["post.published"])
     moved = receiver.url.replace("/hook", "/moved")
     receiver.answer((301, {"Location": moved}, b""))
