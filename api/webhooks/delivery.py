@@ -19,7 +19,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
@@ -169,10 +169,7 @@ def next_wake(endpoint_id: int) -> datetime | None:
 
 
 def _aware(value: datetime) -> datetime:
-    # Aggregates (min) bypass the column type, so SQLite hands back naive UTC strings.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _drain_leased(endpoint_id: int, owner: str, config: DeliveryConfig, report) -> bool:

@@ -6,6 +6,7 @@ import threading
 
 from api.events.dispatch import dispatch_pending
 from api.extensions import db
+from api.types import utcnow
 from api.webhooks.delivery import drain_endpoint
 from api.webhooks.sender import close_thread_clients
 
@@ -144,3 +145,17 @@ def test_a_test_event_goes_to_its_endpoint_only(client, admin, receiver, hook, w
     assert [r.path for r in receiver.received] == ["/hook?target"]
     payload = receiver.verify_all(target["secret"])[0]
     assert payload["type"] == "webhook.test" and payload["data"]["endpoint_id"] == target["id"]
+
+
+def test_a_drain_reports_when_its_endpoint_next_has_work(app, receiver, hook, publish, settings):
+    settings(webhook_retry_schedule=(0, 60))
+    endpoint = hook(receiver.url, ["post.*"])
+    receiver.answer(500)
+    publish("Retried in a minute")
+    with app.app_context():
+        dispatch_pending()
+        started = utcnow()
+        report = drain_endpoint(endpoint["id"])
+        db.session.remove()
+    assert (report.attempts, report.delivered) == (1, 0)
+    assert 54 <= (report.wake_at - started).total_seconds() <= 67  # 60 s +-10%
