@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,6 +183,8 @@ def throughput(app, env, args, arrivals, log, *, predispatch: bool) -> float:
     times = sorted(arrivals.times.values())
     if arrivals.count != expected:
         print(f"  ({arrivals.count - expected} repeated deliveries)")
+    longest = max(b - a for a, b in pairwise(times))
+    print(f"  (longest pause between two arrivals: {longest * 1000:.0f} ms)")
     return (expected - 1) / (times[-1] - times[0])
 
 
