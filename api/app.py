@@ -179,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.events.routes import blp as events
     from api.linkbacks.routes import blp as linkbacks
     from api.meta import blp as meta
+    from api.webhooks.routes import blp as webhooks
 
     smorest = app.extensions["openapi"]
     for blueprint in (
@@ -190,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
         tokens,
         discussion_settings,
         linkbacks,
+        webhooks,
     ):
         smorest.register_blueprint(blueprint)
 
