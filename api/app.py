@@ -180,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.linkbacks.routes import blp as linkbacks
     from api.meta import blp as meta
     from api.pages.routes import blp as pages
+    from api.webhooks.routes import blp as webhooks
 
     smorest = app.extensions["openapi"]
     for blueprint in (
@@ -191,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
         tokens,
         discussion_settings,
         linkbacks,
+        webhooks,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec

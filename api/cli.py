@@ -97,7 +97,9 @@ def token():
 
 @token.command("create")
 @click.option(
-    "--role", required=True, type=click.Choice(["admin", "editor", "author", "moderator"])
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "editor", "author", "moderator", "event-reader"]),
 )
 @click.option("--name", default=None, help="What the token is for (default: the role)")
 @click.option("--author", "author_slug", default=None, help="Author slug, for author tokens")

@@ -5,6 +5,7 @@ from api.comments.models import Comment
 from api.content.models import Author, Post, Tag
 from api.events.models import Event, EventCursor
 from api.linkbacks.models import InternalLink, OutgoingLinkback, PreviousSlug, ReceivedWebmention
+from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -18,4 +19,7 @@ __all__ = [
     "PreviousSlug",
     "ReceivedWebmention",
     "Tag",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

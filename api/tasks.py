@@ -3,5 +3,6 @@
 from api.content import tasks as content_tasks
 from api.events import tasks as event_tasks
 from api.linkbacks import tasks as linkback_tasks
+from api.webhooks import tasks as webhook_tasks
 
-__all__ = ["content_tasks", "event_tasks", "linkback_tasks"]
+__all__ = ["content_tasks", "event_tasks", "linkback_tasks", "webhook_tasks"]

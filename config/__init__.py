@@ -64,6 +64,13 @@ class Settings:
     # Defaults of the discussion settings (the [discussion] table); admins override them
     # through /v1/settings/discussion, stored in the database.
     discussion: dict[str, Any] = field(default_factory=dict)
+    # Webhooks: seconds to wait before each attempt (the first is normally 0); after
+    # the last attempt fails the delivery is `failed`.
+    webhook_retry_schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_timeout: float = 15.0
+    webhook_disable_after: float = 432000.0  # an endpoint failing this long is disabled
+    webhook_secret_overlap: float = 86400.0  # a rotated-out secret still signs this long
+    webhook_log_retention_days: int = 30
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,6 +125,18 @@ def _parse_table(name: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _parse_float(name: str, value: Any) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be a number, not {value!r}") from None
+    if not 0 <= number < float("inf"):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be a finite number >= 0")
+    return number
+
+
 def _coerce(name: str, annotation: str, value: Any) -> Any:
     if annotation.startswith("dict"):
         return _parse_table(name, value)
@@ -125,6 +144,11 @@ def _coerce(name: str, annotation: str, value: Any) -> Any:
         return _parse_bool(name, value)
     if annotation == "int":
         return _parse_int(name, value, minimum=1 if name in {"port", "workers"} else 0)
+    if annotation == "float":
+        return _parse_float(name, value)
+    if annotation == "tuple[float, ...]":
+        items = value if isinstance(value, list | tuple) else _parse_list(value)
+        return tuple(_parse_float(name, item) for item in items)
     if annotation.startswith("tuple"):
         return _parse_list(value)
     if isinstance(value, dict | list):
@@ -191,6 +215,10 @@ def _validate(settings: Settings) -> None:
             f"{ENV_PREFIX}LINKBACK_RATE_LIMIT is not a rate limit like '30/minute': "
             f"{settings.linkback_rate_limit!r}"
         ) from None
+    if not settings.webhook_retry_schedule:
+        raise ConfigError(f"{ENV_PREFIX}WEBHOOK_RETRY_SCHEDULE needs at least one delay")
+    if settings.webhook_timeout <= 0:
+        raise ConfigError(f"{ENV_PREFIX}WEBHOOK_TIMEOUT must be more than 0 seconds")
     for issuer in settings.oidc_issuers:
         if not issuer.startswith(("https://", "http://")):
             raise ConfigError(f"{ENV_PREFIX}OIDC_ISSUERS entries must be URLs: {issuer!r}")

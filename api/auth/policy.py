@@ -13,6 +13,7 @@ class Role(StrEnum):
     EDITOR = "editor"
     AUTHOR = "author"
     MODERATOR = "moderator"
+    EVENT_READER = "event-reader"  # a consumer catching up on GET /v1/events, nothing else
 
 
 class Permission(StrEnum):
@@ -34,6 +35,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # An author's post permissions are limited to their own posts (see may_write_post).
     Role.AUTHOR: frozenset({Permission.READ_DRAFTS, Permission.WRITE_POSTS}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
+    Role.EVENT_READER: frozenset({Permission.READ_EVENTS}),
 }
 
 

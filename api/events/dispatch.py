@@ -64,6 +64,9 @@ def _advance(name: str, patterns: list[str], handler: Handler, batch: int) -> in
             select(Event).where(Event.id > cursor.last_event_id).order_by(Event.id).limit(batch)
         )
     )
+    # Detached, the batch is not expired (and reloaded one by one) by each commit below.
+    for loaded in events:
+        session.expunge(loaded)
     for event in events:
         if type_matches(event.type, patterns):
             handler(event)

@@ -57,6 +57,14 @@ def list_events(after: int, limit: int, patterns: list[str] | None = None) -> li
     return list(db.session.scalars(query.limit(limit)))
 
 
+def events_by_id(ids) -> dict[int, Event]:
+    """The events with these ids (webhook deliveries render their payloads from them)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {e.id: e for e in db.session.scalars(select(Event).where(Event.id.in_(wanted)))}
+
+
 def after_commit(callback) -> None:
     """Run `callback` once the current transaction has committed (dropped on rollback).
 

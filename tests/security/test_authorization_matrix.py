@@ -10,7 +10,7 @@ import yaml
 
 from api.auth.policy import Role
 from api.demo.loader import AUTHOR, POST_SLUG, load_demo
-from api.extensions import db
+from api.extensions import db, limiter
 from tests.conftest import bearer
 
 PUBLIC = "public"  # no token needed; a presented token must still be valid
@@ -21,6 +21,7 @@ ADMIN = frozenset({"admin"})
 CONTENT = frozenset({"admin", "editor"})
 OWN_POSTS = frozenset({"admin", "editor", "author"})  # the author token writes its own
 MODERATION = frozenset({"admin", "moderator"})
+EVENT_FEED = frozenset({"admin", "event-reader"})
 # Readers: anonymous, or with an OIDC token (tests/comments/test_oidc.py); a staff token
 # does not identify a commenter, so it is a 401 there like any other wrong token.
 COMMENTER = "commenter"
@@ -58,7 +59,19 @@ ACCESS = {
     ("DELETE", "/v1/comments/{comment_id}"): EDIT_WRITE,
     ("GET", "/v1/settings/discussion"): ADMIN,
     ("PATCH", "/v1/settings/discussion"): ADMIN,
-    ("GET", "/v1/events"): ADMIN,
+    ("GET", "/v1/events"): EVENT_FEED,
+    ("GET", "/v1/events/{event_id}/deliveries"): ADMIN,
+    ("GET", "/v1/webhooks"): ADMIN,
+    ("POST", "/v1/webhooks"): ADMIN,
+    ("GET", "/v1/webhooks/{endpoint_id}"): ADMIN,
+    ("PATCH", "/v1/webhooks/{endpoint_id}"): ADMIN,
+    ("DELETE", "/v1/webhooks/{endpoint_id}"): ADMIN,
+    ("POST", "/v1/webhooks/{endpoint_id}/rotate-secret"): ADMIN,
+    ("POST", "/v1/webhooks/{endpoint_id}/test"): ADMIN,
+    ("GET", "/v1/webhooks/{endpoint_id}/deliveries"): ADMIN,
+    ("GET", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}"): ADMIN,
+    ("POST", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend"): ADMIN,
+    ("POST", "/v1/webhooks/{endpoint_id}/deliveries/resend-failed"): ADMIN,
     ("GET", "/v1/tokens"): ADMIN,
     ("POST", "/v1/tokens"): ADMIN,
     ("DELETE", "/v1/tokens/{token_id}"): ADMIN,
@@ -72,6 +85,17 @@ PATH_VALUES = {
     "/v1/authors/{slug}": {"slug": AUTHOR["slug"]},
     "/v1/tags/{slug}": {"slug": "cybersecurity"},
     "/v1/tokens/{token_id}": {"token_id": "999999"},
+    "/v1/events/{event_id}/deliveries": {"event_id": "1"},
+    "/v1/webhooks/{endpoint_id}": {"endpoint_id": "1"},
+    "/v1/webhooks/{endpoint_id}/rotate-secret": {"endpoint_id": "1"},
+    "/v1/webhooks/{endpoint_id}/test": {"endpoint_id": "1"},
+    "/v1/webhooks/{endpoint_id}/deliveries": {"endpoint_id": "1"},
+    "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}": {"endpoint_id": "1", "delivery_id": "1"},
+    "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend": {
+        "endpoint_id": "1",
+        "delivery_id": "1",
+    },
+    "/v1/webhooks/{endpoint_id}/deliveries/resend-failed": {"endpoint_id": "1"},
 }
 CALLERS = ["anonymous", "bad token", "revoked token", *[role.value for role in Role]]
 OPERATIONS = [
@@ -131,6 +155,7 @@ def callers(app, client, make_token) -> dict[str, dict]:
 def test_each_caller_gets_what_the_policy_says(client, callers, method, path):
     url = path.format(**PATH_VALUES.get(path, {}))
     for caller in CALLERS:
+        limiter.reset()  # each caller starts with a fresh quota: this test is about auth
         response = client.open(
             url,
             method=method,

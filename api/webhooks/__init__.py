@@ -1,0 +1,1 @@
+"""Webhooks: endpoints admins register, deliveries the worker makes, the attempt log."""

@@ -1,0 +1,73 @@
+"""Fan-out: each recorded event becomes one delivery per active endpoint that wants it.
+
+Runs as an outbox consumer (api.events.dispatch), in event order, inside the
+dispatcher's transaction: the delivery rows commit together with the consumer's
+cursor. The unique (endpoint, event) row makes a replay after a crash a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from api.events.dispatch import consumer
+from api.events.services import after_commit, type_matches
+from api.extensions import db
+from api.types import utcnow
+from api.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+TEST_EVENT = "webhook.test"  # sent to one endpoint only, never fanned out
+
+
+@consumer("webhooks", ["*"])
+def fan_out(event) -> None:
+    if event.type == TEST_EVENT:
+        return
+    endpoints = db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+            WebhookEndpoint.active.is_(True)
+        )
+    ).all()
+    wanted = [row.id for row in endpoints if type_matches(event.type, row.event_types or [])]
+    if not wanted:
+        return
+    add_deliveries(event.id, event.type, wanted)
+
+
+def add_deliveries(event_id: int, event_type: str, endpoint_ids: list[int]) -> None:
+    """Insert the (endpoint, event) deliveries that do not exist yet; queue the work
+    once they are committed."""
+    first_delay = current_app.config["MARGINALIA"].webhook_retry_schedule[0]
+    now = utcnow()
+    rows = [
+        {
+            "endpoint_id": endpoint_id,
+            "event_id": event_id,
+            "event_type": event_type,
+            "status": "pending",
+            "attempt_count": 0,
+            "retry_step": 0,
+            "next_attempt_at": now + timedelta(seconds=first_delay),
+            "created_at": now,
+        }
+        for endpoint_id in endpoint_ids
+    ]
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(WebhookDelivery.__table__)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
+    )
+
+    def queue_work() -> None:
+        from api.webhooks.tasks import request_drain
+
+        for endpoint_id in endpoint_ids:
+            request_drain(endpoint_id)
+
+    after_commit(queue_work)
