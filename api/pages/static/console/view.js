@@ -56,6 +56,7 @@ export function renderCounts(nav, counts, current) {
       });
       button.append(
         element("span", status[0].toUpperCase() + status.slice(1)),
+        " ",
         element("span", String(counts[status] ?? "–"), { class: "count" }),
       );
       return button;
