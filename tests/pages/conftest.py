@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 class Served:
     base_url: str
     env: dict
+    process: object  # tests.e2e.conftest.Running: .stop() returns the server's output
 
 
 @pytest.fixture
@@ -42,10 +43,11 @@ def served(server_env, start) -> Served:  # noqa: F811
     # The code under test, even when the `marginalia` script belongs to another checkout.
     paths = [str(PROJECT_ROOT), server_env.get("PYTHONPATH", "")]
     server_env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    server_env["MARGINALIA_LOG_LEVEL"] = "INFO"  # access logs on: the token must not be there
     process = start(server_env, "serve", "--threads", "4")
     base_url = f"http://127.0.0.1:{server_env['MARGINALIA_PORT']}"
     wait_until_up(base_url, process)
-    return Served(base_url, server_env)
+    return Served(base_url, server_env, process)
 
 
 @pytest.fixture(scope="session")

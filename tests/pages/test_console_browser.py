@@ -131,6 +131,9 @@ def test_a_moderator_clears_the_demo_queue_with_the_keyboard(page, served, api):
     assert api.public_ids() - before == {queue[0]}  # exactly the approved one is visible
     assert page.errors == []  # no script error, no CSP violation
     assert page.blocked == []
+    log = served.process.stop()
+    assert '"path": "/v1/moderation/comments/batch"' in log  # the requests were logged,
+    assert api.moderator not in log  # the token never
 
 
 def test_stale_and_refused_decisions_and_claims_on_a_phone(page, served, api):

@@ -207,7 +207,9 @@ function renderLease() {
   const seconds = Math.round((new Date(state.lease) - new Date()) / 1000);
   const left = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
   const count = state.items.filter(isMine).length;
-  lease.textContent = `${count} claimed by you until ${clock(state.lease)} (${left} left)`;
+  lease.textContent = count
+    ? `${count} claimed by you until ${clock(state.lease)} (${left} left)`
+    : `Your claim runs until ${clock(state.lease)} (${left} left); none of it is listed here.`;
 }
 
 async function claim(limit) {
