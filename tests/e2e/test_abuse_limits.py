@@ -9,7 +9,9 @@ import httpx
 from api.demo.loader import POST_SLUG
 from tests.e2e.conftest import wait_until_up
 
-BURST = 40  # requests per endpoint from the abusive client; bounded in count and time
+BURST = 45  # requests per endpoint from the abusive client; bounded in count and time
+# Sources are loopback URLs: the guarded client refuses them before any connection (and
+# before any DNS lookup), so the test sends nothing beyond this machine.
 
 
 def test_a_burst_from_one_client_leaves_others_served(server_env, start):
@@ -32,7 +34,7 @@ def test_a_burst_from_one_client_leaves_others_served(server_env, start):
             f"{base}/xmlrpc",
             headers={"X-Forwarded-For": ip, "Content-Type": "text/xml"},
             content=b"<?xml version='1.0'?><methodCall><methodName>pingback.ping</methodName>"
-            b"<params><param><value><string>https://elsewhere.example/x</string>"
+            b"<params><param><value><string>http://127.0.0.1:9/x</string>"
             b"</value></param><param><value><string>"
             + target.encode()
             + b"</string></value></param></params></methodCall>",
@@ -40,7 +42,7 @@ def test_a_burst_from_one_client_leaves_others_served(server_env, start):
         "webmention": lambda client, ip, n: client.post(
             f"{base}/v1/webmention",
             headers={"X-Forwarded-For": ip},
-            data={"source": f"https://elsewhere.example/{n}", "target": target},
+            data={"source": f"http://127.0.0.1:9/{n}", "target": target},
         ),
     }
     started = time.monotonic()
@@ -52,7 +54,7 @@ def test_a_burst_from_one_client_leaves_others_served(server_env, start):
                         lambda n, s=send: s(client, "198.51.100.7", n).status_code, range(BURST)
                     )
                 )
-            assert statuses.count(429) >= BURST // 2, (name, statuses)
+            assert 0 < statuses.count(429) < BURST, (name, statuses)
             limited = send(client, "198.51.100.7", BURST)
             assert limited.status_code == 429
             assert int(limited.headers["Retry-After"]) > 0
