@@ -23,6 +23,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -88,7 +89,7 @@ def main() -> int:
     with admin_engine.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     redis.Redis.from_url(REDIS).flushdb()
-    instance = Path(f"/tmp/{schema}")
+    instance = Path(tempfile.mkdtemp(prefix=f"{schema}-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MARGINALIA_")}
     env.update(
         {
