@@ -13,6 +13,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 import flask_smorest
+import marshmallow as ma
 from flask import Flask, request
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -39,6 +40,13 @@ def _holds_unstorable_text(data) -> bool:
 
 
 class ApiParser(FlaskParser):
+    # A mistyped filter (`?tags=` for `?tag=`) must not quietly return everything.
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
+
     def _raw_load_json(self, req):
         # An operation that takes a JSON body gets one: nothing, or something else, is a
         # 400 rather than an empty object that would quietly change nothing.

@@ -110,7 +110,7 @@ def environment(instance: Path, redis_url: str) -> dict[str, str]:
 
 
 def run_baseline(url: str, count: int, kind: str, env: dict[str, str]) -> float:
-    out = subprocess.run(  # noqa: S603  (our own interpreter and script)
+    out = subprocess.run(
         [sys.executable, "-c", BASELINE, url, str(count), kind],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
@@ -119,7 +119,7 @@ def run_baseline(url: str, count: int, kind: str, env: dict[str, str]) -> float:
 
 def start_worker(env: dict[str, str], threads: int, log: Path) -> subprocess.Popen:
     with log.open("ab") as output:
-        return subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(
             [sys.executable, "-c", "from api.cli import main; main()", "worker",
              "--threads", str(threads)],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,

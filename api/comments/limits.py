@@ -47,7 +47,13 @@ per_post = limiter.limit(
 
 
 def comment_rate_limits(view):
-    """Decorate the comment submission view with all three limits."""
-    for limit in (per_post, per_identity, per_ip):
+    """Decorate the comment submission view with all three limits.
+
+    Flask-Limiter checks them in the order they are declared and stops at the first one
+    exceeded, so the per-client limits come first: requests one client has already used
+    up its quota with never count against the post, or one abusive client could close a
+    thread to everybody.
+    """
+    for limit in (per_ip, per_identity, per_post):
         view = limit(view)
     return view

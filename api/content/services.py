@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
 from api.content.models import Author, Post, Tag, post_tags
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
-from api.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from api.errors import Forbidden, InvalidInput, NotFound
 from api.events.services import after_commit, record_event
 from api.extensions import db
 from api.pagination import CursorCodec, Page, SortKey, paginate
 from api.rendering import plain_text, render_post
 from api.types import utcnow
+from api.unit_of_work import flush_or_refuse
 from api.worker import queue_at
 
 Precondition = Callable[[Post], None] | None
@@ -317,14 +317,10 @@ def _locked_post(actor: Actor | None, slug: str, precondition: Precondition) -> 
 
 
 def _flush(post: Post, verb: str) -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(f"The slug {post.slug!r} is taken by another post.") from None
-    except StaleDataError:
-        db.session.rollback()
-        raise PreconditionFailed(f"The post changed while it was being {verb}; retry.") from None
+    flush_or_refuse(
+        conflict=f"The slug {post.slug!r} is taken by another post.",
+        stale=f"The post changed while it was being {verb}; retry.",
+    )
 
 
 def _queue_publication(post: Post) -> None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth.policy import Actor, Permission, ensure
 from api.content.models import Author, Post, Tag, post_tags
 from api.content.slugs import unique_slug
-from api.errors import Conflict, NotFound, PreconditionFailed
+from api.errors import NotFound
 from api.events.services import record_event
 from api.extensions import db
 from api.pagination import CursorCodec, Page, SortKey, paginate
 from api.types import utcnow
+from api.unit_of_work import flush_or_refuse
 
 Precondition = Callable[[object], None] | None
 
@@ -114,16 +113,10 @@ class _Taxonomy:
         item = self._locked(slug, precondition)
         data = self.to_event(item)
         db.session.delete(item)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            raise Conflict(
-                f"This {self.kind} still has posts; move or delete them first."
-            ) from None
-        except StaleDataError:
-            db.session.rollback()
-            raise PreconditionFailed(f"The {self.kind} changed meanwhile; retry.") from None
+        flush_or_refuse(
+            conflict=f"This {self.kind} still has posts; move or delete them first.",
+            stale=f"The {self.kind} changed meanwhile; retry.",
+        )
         record_event(f"{self.kind}.deleted", {self.kind: data})
         db.session.commit()
 
@@ -139,14 +132,10 @@ class _Taxonomy:
         return item
 
     def _flush_unique(self, slug: str) -> None:
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            raise Conflict(f"The slug {slug!r} is taken by another {self.kind}.") from None
-        except StaleDataError:
-            db.session.rollback()
-            raise PreconditionFailed(f"The {self.kind} changed meanwhile; retry.") from None
+        flush_or_refuse(
+            conflict=f"The slug {slug!r} is taken by another {self.kind}.",
+            stale=f"The {self.kind} changed meanwhile; retry.",
+        )
 
 
 authors = _Taxonomy(Author, "author", AUTHOR_FIELDS, author_data, Post.author_id)

@@ -255,3 +255,22 @@ def _settle(job: _Claimed, check: SourceCheck) -> None:
     row.status, row.result = "rejected", check.detail[:500]
     trash_pingback(post_id=job.post.id, source_url=job.source_url)
     db.session.commit()
+
+
+def answer_pingback_call(body: bytes, ip_address: str) -> bytes:
+    """Decode the call, run it, encode the answer (faults included)."""
+    try:
+        method, params = codes.parse_call(body)
+    except codes.XmlRpcError as exc:
+        return codes.fault_body(codes.PARSE_ERROR, f"Parse error: {exc}.")
+    if method != "pingback.ping":
+        return codes.fault_body(codes.METHOD_NOT_FOUND, f"No method {method[:100]!r}.")
+    if len(params) != 2 or not all(isinstance(p, str) for p in params):
+        return codes.fault_body(
+            codes.INVALID_PARAMS, "pingback.ping takes two strings: source and target."
+        )
+    source, target = (param.strip() for param in params)
+    try:
+        return codes.result_body(receive_pingback(source, target, ip_address))
+    except PingbackFault as fault:
+        return codes.fault_body(fault.code, fault.message)

@@ -15,7 +15,7 @@ from api.auth.policy import Permission
 from api.docs import problems, staff
 from api.errors import PROBLEM_MIMETYPE, BadRequest, ProblemSchema
 from api.extensions import limiter
-from api.linkbacks import incoming, services, xmlrpc
+from api.linkbacks import incoming, services
 from api.linkbacks.schemas import (
     OutgoingLinkbackPage,
     OutgoingLinkbackSchema,
@@ -63,26 +63,7 @@ class XmlRpc(MethodView):
         if not body.strip() or request.mimetype not in ("", "text/xml", "application/xml"):
             # Not an XML-RPC call at all: an HTTP error, not an XML-RPC fault.
             raise BadRequest("An XML-RPC call is an XML body sent as text/xml.")
-        return Response(answer_xmlrpc(body, client_ip()), mimetype="text/xml")
-
-
-def answer_xmlrpc(body: bytes, ip_address: str) -> bytes:
-    """Decode the call, run it, encode the answer (faults included)."""
-    try:
-        method, params = xmlrpc.parse_call(body)
-    except xmlrpc.XmlRpcError as exc:
-        return xmlrpc.fault_body(xmlrpc.PARSE_ERROR, f"Parse error: {exc}.")
-    if method != "pingback.ping":
-        return xmlrpc.fault_body(xmlrpc.METHOD_NOT_FOUND, f"No method {method[:100]!r}.")
-    if len(params) != 2 or not all(isinstance(p, str) for p in params):
-        return xmlrpc.fault_body(
-            xmlrpc.INVALID_PARAMS, "pingback.ping takes two strings: source and target."
-        )
-    source, target = (param.strip() for param in params)
-    try:
-        return xmlrpc.result_body(incoming.receive_pingback(source, target, ip_address))
-    except incoming.PingbackFault as fault:
-        return xmlrpc.fault_body(fault.code, fault.message)
+        return Response(incoming.answer_pingback_call(body, client_ip()), mimetype="text/xml")
 
 
 @blp.route("/v1/webmention")

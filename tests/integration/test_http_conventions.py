@@ -224,3 +224,9 @@ def test_nul_characters_in_json_are_refused_and_nothing_is_written(client, admin
     )
     assert_problem(response, 400)
     assert client.get("/v1/posts?status=any", headers=admin).get_json()["items"] == []
+
+
+def test_unknown_query_parameters_are_refused_not_ignored(client, publish):
+    publish("One")
+    body = assert_problem(client.get("/v1/posts?tags=python"), 422)
+    assert "tags" in body["errors"]
