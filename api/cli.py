@@ -90,6 +90,20 @@ def demo():
     click.echo("Demo content loaded." if loaded else "Demo content was already there.")
 
 
+@cli.command()
+@with_appcontext
+def purge():
+    """Delete spam and trash older than the discussion settings' purge days."""
+    from api.comments import purge as purging
+
+    settings = current_app.config["MARGINALIA"]
+    upgrade_database()
+    total = purging.due(settings)
+    with click.progressbar(length=total, label="Purging spam and trash") as bar:
+        deleted = purging.purge(settings, progress=bar.update)
+    click.echo(f"Purged {deleted} comments (each has a 'purged' entry in the moderation log).")
+
+
 @cli.group()
 def token():
     """Staff tokens."""

@@ -194,8 +194,11 @@ def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Pre
 
 
 def delete_post(actor: Actor | None, slug: str, precondition: Precondition) -> None:
+    from api.comments.services import delete_post_comments  # the comments area imports us
+
     post = _locked_post(actor, slug, precondition)
     data = post_data(post)
+    delete_post_comments(post.id)
     db.session.delete(post)
     _flush(post, "deleted")
     record_event("post.deleted", {"post": data})

@@ -62,6 +62,14 @@ ACCESS = {
     ("GET", "/v1/tokens"): ADMIN,
     ("POST", "/v1/tokens"): ADMIN,
     ("DELETE", "/v1/tokens/{token_id}"): ADMIN,
+    ("GET", "/v1/moderation/comments"): MODERATION,
+    ("GET", "/v1/moderation/comments/{comment_id}"): MODERATION,
+    ("PATCH", "/v1/moderation/comments/{comment_id}"): MODERATION,
+    ("POST", "/v1/moderation/comments/batch"): MODERATION,
+    ("GET", "/v1/moderation/counts"): MODERATION,
+    ("POST", "/v1/moderation/claims"): MODERATION,
+    ("DELETE", "/v1/moderation/claims"): MODERATION,
+    ("GET", "/v1/moderation/log"): MODERATION,
 }
 
 PATH_VALUES = {
@@ -72,6 +80,7 @@ PATH_VALUES = {
     "/v1/authors/{slug}": {"slug": AUTHOR["slug"]},
     "/v1/tags/{slug}": {"slug": "cybersecurity"},
     "/v1/tokens/{token_id}": {"token_id": "999999"},
+    "/v1/moderation/comments/{comment_id}": {"comment_id": "1"},
 }
 CALLERS = ["anonymous", "bad token", "revoked token", *[role.value for role in Role]]
 OPERATIONS = [
