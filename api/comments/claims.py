@@ -19,8 +19,8 @@ from sqlalchemy import or_, select, update
 
 from api.auth.policy import Actor
 from api.comments import discussion
-from api.comments.moderation import QueueItem, with_context
 from api.comments.models import Comment
+from api.comments.moderation import QueueItem, with_context
 from api.extensions import db
 from api.types import utcnow
 from config import Settings

@@ -210,9 +210,7 @@ def decide_batch(
     comments = [found[i] for i in wanted]
     _apply(comments, decision, actor, settings, batch_id=batch_id)
     db.session.commit()
-    reloaded = {
-        c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(wanted)))
-    }
+    reloaded = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(wanted)))}
     return batch_id, with_context([reloaded[i] for i in ids], settings)
 
 
@@ -237,9 +235,7 @@ def _apply(
         before = comment.status
         comment.status, comment.updated_at = to, now
         comment.claim_token_id = comment.claim_token_name = comment.claim_expires_at = None
-        audit.record_decision(
-            comment, actor, before, to, reason=decision.reason, batch_id=batch_id
-        )
+        audit.record_decision(comment, actor, before, to, reason=decision.reason, batch_id=batch_id)
         # The reason is the moderator's note: private, like the author's email and IP.
         record_event(
             event_type,

@@ -54,9 +54,7 @@ def current() -> dict[str, int]:
 
 def counted_afresh() -> dict[str, int]:
     """The counts as a GROUP BY over the comments gives them (tests, `rebuild`)."""
-    rows = db.session.execute(
-        select(Comment.status, func.count()).group_by(Comment.status)
-    ).all()
+    rows = db.session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all()
     counts = dict.fromkeys(COMMENT_STATUSES, 0)
     counts.update(dict(rows))
     return counts
