@@ -96,3 +96,28 @@ def stored_ip(in_app) -> Callable[[int], str]:
     from api.comments.models import Comment
 
     return lambda comment_id: in_app(lambda: db.session.get(Comment, comment_id).ip_address)
+
+
+@pytest.fixture
+def bulk_pending(in_app, post) -> Callable[[int], list[int]]:
+    """Many pending comments at once, as an import makes them (no rate limits)."""
+    from api.comments.services import import_comment
+    from api.types import utcnow
+
+    def make(n: int, *, status: str = "pending", post_id: int | None = None) -> list[int]:
+        def create():
+            return [
+                import_comment(
+                    post_id=post_id or post["id"],
+                    body=f"Imported {i}.",
+                    author_name=f"Importee {i}",
+                    author_email=f"importee{i}@example.org",
+                    status=status,
+                    created_at=utcnow(),
+                ).id
+                for i in range(n)
+            ]
+
+        return in_app(create)
+
+    return make

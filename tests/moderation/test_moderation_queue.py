@@ -42,7 +42,9 @@ def test_pending_comments_come_oldest_first_with_what_a_moderator_needs(
     assert item["author_email"].endswith("@example.org")
     assert item["ip_address"].startswith("10.")
     assert item["user_agent"] == "TestBrowser/1.0"
-    assert item["body"] == "Remark number 0." and item["body_html"].startswith("<p>Remark number 0.</p>")
+    assert item["body"] == "Remark number 0." and item["body_html"].startswith(
+        "<p>Remark number 0.</p>"
+    )
     assert item["reasons"][-1]["rule"] == "new_author"
     assert item["identity"] is None and item["parent"] is None and item["claim"] is None
     single = client.get(f"/v1/moderation/comments/{first}", headers=moderator)
@@ -66,13 +68,15 @@ def test_filters_by_status_post_type_reason_and_age(
     elsewhere = comment("Elsewhere.", slug=second_post["slug"])["id"]
     linky = comment("See http://a.example http://b.example http://c.example")["id"]
     ping = in_app(
-        lambda: add_pingback(
-            post_id=post["id"],
-            source_url="https://other.example/post",
-            source_title="Other",
-            excerpt_html="<p>[…] linked […]</p>",
-            status="pending",
-        )[0].id
+        lambda: (
+            add_pingback(
+                post_id=post["id"],
+                source_url="https://other.example/post",
+                source_title="Other",
+                excerpt_html="<p>[…] linked […]</p>",
+                status="pending",
+            )[0].id
+        )
     )
     assert decide(client, moderator, other, "spam").status_code == 200
 
