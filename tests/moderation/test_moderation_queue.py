@@ -55,7 +55,7 @@ def test_pending_comments_come_oldest_first_with_what_a_moderator_needs(
     assert ids(queue(client, moderator, "?order=newest")) == [third, second, first]
     page = queue(client, moderator, "?limit=2")
     assert ids(page) == [first, second]
-    assert ids(queue(client, moderator, "")) == ids(page) + [third]
+    assert ids(queue(client, moderator, "")) == [*ids(page), third]
     rest = client.get(page["next"], headers=moderator).get_json()
     assert ids(rest) == [third] and rest["next"] is None
 
@@ -124,7 +124,7 @@ def test_approving_publishes_counts_logs_and_records_the_event(
     assert public_ids(client, post["slug"]) == [comment_id]
     assert client.get(f"/v1/posts/{post['slug']}").get_json()["comment_count"] == 1
 
-    [(kind, data)] = events("comment.approved")
+    [(_kind, data)] = events("comment.approved")
     assert data["from"] == "pending" and data["to"] == "approved"
     assert data["comment"]["id"] == comment_id
     private = ("author_email", "ip_address", "user_agent", "identity_subject", "reason")
