@@ -1,13 +1,13 @@
 """Claims: a moderator takes the next pending items for a while, so a team working the
 queue at once does not review the same comments twice.
 
-A claim is three columns on the comment (who, whose name, until when), set by one
+A claim is three columns on the comment (who, whose name, until when), set by a
 conditional UPDATE whose WHERE says "pending, and the claim is free (none, expired,
-or already the caller's)". On PostgreSQL the candidate rows are picked with
-`FOR UPDATE SKIP LOCKED`, so two moderators claiming at the same moment lock disjoint
-rows and each gets a full set; the WHERE is checked again on the locked row. SQLite
-runs one writer at a time and the statement is atomic, so the second claimer's
-UPDATE sees the first one's claims. Deciding an item ends its claim
+or already the caller's)"; only the rows it returns are the caller's. On PostgreSQL
+the candidates are first locked with `SELECT ... FOR UPDATE SKIP LOCKED`, so two
+moderators claiming at the same moment lock disjoint rows and each gets a full set.
+SQLite runs one writer at a time: a claimer whose candidates were taken meanwhile
+gets fewer rows back from its UPDATE and reads again (now holding the write lock). Deciding an item ends its claim
 (api/comments/moderation.py); claims never bump the comment's version or ETag.
 """
 
@@ -25,6 +25,10 @@ from api.extensions import db
 from api.types import utcnow
 from config import Settings
 
+# On SQLite the candidates are read before this transaction writes, so another
+# claimer may take some first; the next round reads again, holding the write lock.
+ROUNDS = 3
+
 
 def _free_for(actor: Actor, now: datetime):
     return or_(
@@ -40,16 +44,25 @@ def claim(actor: Actor, limit: int, settings: Settings) -> tuple[list[QueueItem]
     now = utcnow()
     lease = discussion.current(settings).claim_lease_seconds
     expires_at = now + timedelta(seconds=lease)
-    candidates = (
-        select(Comment.id)
-        .where(Comment.status == "pending", _free_for(actor, now))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     table = Comment.__table__
-    claimed = list(
-        db.session.execute(
+    claimed: list[int] = []
+    for _ in range(ROUNDS):
+        candidates = list(
+            db.session.scalars(
+                select(Comment.id)
+                .where(
+                    Comment.status == "pending",
+                    _free_for(actor, now),
+                    Comment.id.not_in(claimed),
+                )
+                .order_by(Comment.created_at, Comment.id)
+                .limit(limit - len(claimed))
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not candidates:
+            break
+        claimed += db.session.execute(
             update(table)
             .where(
                 table.c.id.in_(candidates),
@@ -64,7 +77,8 @@ def claim(actor: Actor, limit: int, settings: Settings) -> tuple[list[QueueItem]
             )
             .returning(table.c.id)
         ).scalars()
-    )
+        if len(claimed) >= limit:
+            break
     db.session.commit()
     rows = db.session.scalars(
         select(Comment)
