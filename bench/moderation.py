@@ -27,8 +27,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from dataset import load  # noqa: E402
-from run import database  # noqa: E402
+from dataset import load
+from run import database
 
 LIMIT = 50
 PAGE = 1000
@@ -77,15 +77,13 @@ def measure(env: dict, args) -> None:
         demo_on_empty="false",
         ratelimits="false",
         log_level="WARNING",
-        secret_key="bench-secret",
+        secret_key="bench-secret",  # noqa: S106  (a throwaway database)
     )
     app = create_app(settings)
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         started = time.perf_counter()
-        counts = load(
-            posts=100, comments=args.pending, authors=10, tags=20, pending_share=1.0
-        )
+        counts = load(posts=100, comments=args.pending, authors=10, tags=20, pending_share=1.0)
         print(f"loaded {counts['comments']} comments in {time.perf_counter() - started:.0f}s")
         _, token = create_token("bench moderator", "moderator", None)
         # The cursor the 999th page's `next` carries: the key of its last item.

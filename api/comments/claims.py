@@ -7,8 +7,9 @@ or already the caller's)"; only the rows it returns are the caller's. On Postgre
 the candidates are first locked with `SELECT ... FOR UPDATE SKIP LOCKED`, so two
 moderators claiming at the same moment lock disjoint rows and each gets a full set.
 SQLite runs one writer at a time: a claimer whose candidates were taken meanwhile
-gets fewer rows back from its UPDATE and reads again (now holding the write lock). Deciding an item ends its claim
-(api/comments/moderation.py); claims never bump the comment's version or ETag.
+gets fewer rows back from its UPDATE and reads again (now holding the write lock).
+Deciding an item ends its claim (api/comments/moderation.py); claims never bump the
+comment's version or ETag.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from api.comments import audit, discussion, status_counts, transitions
 from api.comments.intake import MAX_ID
 from api.comments.models import Comment
 from api.comments.services import comment_data, recount
-from api.content.services import PostRef, find_post
+from api.content.services import PostRef, find_post, find_posts
 from api.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from api.events.services import record_event
 from api.extensions import db
@@ -126,17 +126,15 @@ def _has_rule(rule: str):
 
 
 def with_context(comments: list[Comment], settings: Settings) -> list[QueueItem]:
-    """Queue items for these comments: one query for the parents, one per post."""
+    """Queue items for these comments: one query for the parents, one for the posts."""
     parent_ids = {c.parent_id for c in comments if c.parent_id is not None}
     parents = (
         {p.id: p for p in db.session.scalars(select(Comment).where(Comment.id.in_(parent_ids)))}
         if parent_ids
         else {}
     )
-    posts: dict[int, PostRef | None] = {}
-    for post_id in {c.post_id for c in comments}:
-        posts[post_id] = find_post(post_id=post_id, site_url=settings.site_url)
-    return [QueueItem(c, posts[c.post_id], parents.get(c.parent_id)) for c in comments]
+    posts = find_posts({c.post_id for c in comments}, site_url=settings.site_url)
+    return [QueueItem(c, posts.get(c.post_id), parents.get(c.parent_id)) for c in comments]
 
 
 def get_item(comment_id: int, settings: Settings) -> QueueItem:

@@ -394,6 +394,34 @@ def find_post(
     return post_ref(post, site_url) if post else None
 
 
+def find_posts(post_ids: set[int], *, site_url: str) -> dict[int, PostRef]:
+    """Several posts by id in one query (a page of the moderation queue)."""
+    if not post_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Post.id,
+            Post.slug,
+            Post.title,
+            Post.status,
+            Post.comments_open,
+            Post.published_at,
+        ).where(Post.id.in_(post_ids))
+    )
+    return {
+        row.id: PostRef(
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            url=site_url.replace("{slug}", row.slug),
+            status=row.status,
+            comments_open=row.comments_open,
+            published_at=row.published_at,
+        )
+        for row in rows
+    }
+
+
 def set_comment_count(post_id: int, count: int) -> None:
     """Kept by the comments area; changes the post's ETag like any other change."""
     post = db.session.get(Post, post_id)
