@@ -97,10 +97,21 @@ def list_queue(
         query = query.where(Comment.created_at < filters.before)
     if filters.after is not None:
         query = query.where(Comment.created_at > filters.after)
+    order = NEWEST_FIRST if filters.newest_first else OLDEST_FIRST
+    if cursor:
+        # The keyset condition is an OR (created_at beyond, or equal and id beyond),
+        # which SQLite and PostgreSQL apply as a filter while walking the index from
+        # its start: page 1000 would read 50,000 entries first. The same bound on
+        # created_at alone is a range they seek to.
+        created_at = codec.decode(cursor, order)[0]
+        newest = filters.newest_first
+        query = query.where(
+            Comment.created_at <= created_at if newest else Comment.created_at >= created_at
+        )
     page = paginate(
         db.session,
         query,
-        NEWEST_FIRST if filters.newest_first else OLDEST_FIRST,
+        order,
         limit=limit,
         cursor=cursor,
         codec=codec,

@@ -58,6 +58,8 @@ def test_pending_comments_come_oldest_first_with_what_a_moderator_needs(
     assert ids(queue(client, moderator, "")) == [*ids(page), third]
     rest = client.get(page["next"], headers=moderator).get_json()
     assert ids(rest) == [third] and rest["next"] is None
+    newest = queue(client, moderator, "?order=newest&limit=2")
+    assert ids(client.get(newest["next"], headers=moderator).get_json()) == [first]
 
 
 def test_filters_by_status_post_type_reason_and_age(
