@@ -1,4 +1,4 @@
-"""The `marginalia` command: serve, worker, demo, token, openapi (and Flask-Migrate's db)."""
+"""The `marginalia` command: serve, worker, demo, purge, token, openapi (and Flask-Migrate's db)."""
 
 from __future__ import annotations
 
