@@ -172,6 +172,7 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
+    from api.comments.moderation_routes import blp as moderation
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
     from api.content.routes import blp as posts
@@ -193,17 +194,20 @@ def _register_blueprints(app: Flask) -> None:
         discussion_settings,
         linkbacks,
         webhooks,
+        moderation,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
 
 
 def _configure_queue(app: Flask) -> None:
+    from api.comments import status_counts
     from api.events.services import install_session_hooks
     from api.worker import configure_queue
 
     configure_queue(app)
     install_session_hooks()  # idempotent: hooks are per process, not per app
+    status_counts.install_session_hooks()
 
 
 @event.listens_for(Engine, "connect")

@@ -1,4 +1,4 @@
-"""The `marginalia` command: serve, worker, demo, token, openapi (and Flask-Migrate's db)."""
+"""The `marginalia` command: serve, worker, demo, purge, token, openapi (and Flask-Migrate's db)."""
 
 from __future__ import annotations
 
@@ -88,6 +88,20 @@ def demo():
     with click.progressbar(length=len(steps), label="Loading demo") as bar:
         loaded = load_demo(progress=lambda step: bar.update(1))
     click.echo("Demo content loaded." if loaded else "Demo content was already there.")
+
+
+@cli.command()
+@with_appcontext
+def purge():
+    """Delete spam and trash older than the discussion settings' purge days."""
+    from api.comments import purge as purging
+
+    settings = current_app.config["MARGINALIA"]
+    upgrade_database()
+    total = purging.due(settings)
+    with click.progressbar(length=total, label="Purging spam and trash") as bar:
+        deleted = purging.purge(settings, progress=bar.update)
+    click.echo(f"Purged {deleted} comments (each has a 'purged' entry in the moderation log).")
 
 
 @cli.group()

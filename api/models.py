@@ -1,7 +1,7 @@
 """Every area's models, imported together so the metadata (and Alembic) sees them all."""
 
 from api.auth.models import ApiToken
-from api.comments.models import Comment
+from api.comments.models import Comment, CommentStatusCount, ModerationLogEntry
 from api.content.models import Author, Post, Tag
 from api.events.models import Event, EventCursor
 from api.linkbacks.models import InternalLink, OutgoingLinkback, PreviousSlug, ReceivedWebmention
@@ -11,9 +11,11 @@ __all__ = [
     "ApiToken",
     "Author",
     "Comment",
+    "CommentStatusCount",
     "Event",
     "EventCursor",
     "InternalLink",
+    "ModerationLogEntry",
     "OutgoingLinkback",
     "Post",
     "PreviousSlug",

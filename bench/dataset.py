@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from api.comments import status_counts
 from api.comments.models import Comment
 from api.content.models import Author, Post, Tag, post_tags
 from api.events.models import Event
@@ -144,14 +145,16 @@ def _events(posts: int) -> Iterator[dict]:
         }
 
 
-def _comments(rng: random.Random, start: int, count: int, posts: int) -> Iterator[dict]:
+def _comments(
+    rng: random.Random, start: int, count: int, posts: int, pending_share: float = 0.2
+) -> Iterator[dict]:
     """Comments numbered from `start`; the hot post takes the first 500 of all."""
     for n in range(start, start + count):
         if n < HOT_POST_COMMENTS:
             post_id, status = 1, "approved"
         else:
             post_id = rng.randint(2, posts) if posts > 1 else 1
-            status = "approved" if rng.random() < 0.8 else "pending"
+            status = "pending" if rng.random() < pending_share else "approved"
         body = _text(rng, 25)
         yield {
             "post_id": post_id,
@@ -180,7 +183,15 @@ def _json_rows(rows: Iterator[dict], column: str) -> Iterator[dict]:
         yield {**row, column: Jsonb(row[column])}
 
 
-def load(*, posts: int, comments: int, authors: int, tags: int, seed: int = 1) -> dict:
+def load(
+    *,
+    posts: int,
+    comments: int,
+    authors: int,
+    tags: int,
+    seed: int = 1,
+    pending_share: float = 0.2,
+) -> dict:
     """Fill an empty (migrated) database, or top its comments up; returns row counts."""
     rng = random.Random(seed)
     session = db.session
@@ -197,9 +208,12 @@ def load(*, posts: int, comments: int, authors: int, tags: int, seed: int = 1) -
     existing_posts = session.scalar(select(func.count()).select_from(Post))
     have = session.scalar(select(func.count()).select_from(Comment))
     if comments > have:
-        rows = json_rows(_comments(rng, have, comments - have, existing_posts), "reasons")
+        rows = json_rows(
+            _comments(rng, have, comments - have, existing_posts, pending_share), "reasons"
+        )
         _bulk(Comment.__table__, rows, comments - have, "comments")
         _recount()
+        status_counts.rebuild()  # the services keep it; a bulk load sets it once
     if postgres:
         session.execute(db.text("ANALYZE"))
     else:

@@ -44,6 +44,12 @@ class DiscussionSettings:
     flood_interval: int = 15
     edit_window: int = 900
     max_comment_length: int = 65525
+    # Spam and trash are deleted this many days after they became spam or trash
+    # (Akismet's 15 days for spam, WordPress's EMPTY_TRASH_DAYS 30).
+    purge_spam_days: int = 15
+    purge_trash_days: int = 30
+    # How long a moderator's claim on queue items lasts (POST /v1/moderation/claims).
+    claim_lease_seconds: int = 300
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -69,6 +75,9 @@ RANGES = {
     "flood_interval": (0, 3600),
     "edit_window": (0, 86400),
     "max_comment_length": (1, 65525),
+    "purge_spam_days": (1, 36500),
+    "purge_trash_days": (1, 36500),
+    "claim_lease_seconds": (30, 86400),
 }
 NAMES = tuple(f.name for f in fields(DiscussionSettings))
 
@@ -153,3 +162,31 @@ def update(
         raise PreconditionFailed("The settings changed while being saved; retry.") from None
     db.session.commit()
     return after
+
+
+def add_disallowed_keys(settings: Settings, keys: list[str]) -> None:
+    """A moderator marked an author's comment spam and asked to block them: their email
+    and IP join the disallowed keys, in the caller's transaction (the caller commits)."""
+    row = db.session.scalar(
+        select(DiscussionSettingsRow).where(DiscussionSettingsRow.id == ROW_ID).with_for_update()
+    )
+    before = current(settings)
+    wanted = [key for key in dict.fromkeys(keys) if key and key not in before.disallowed_keys]
+    if not wanted:
+        return
+    try:
+        after = before.changed({"disallowed_keys": [*before.disallowed_keys, *wanted]})
+    except ValueError:
+        raise InvalidInput(
+            errors={
+                "block_author": [
+                    f"The disallowed keys are full ({MAX_KEYS}); remove some in the "
+                    "discussion settings first."
+                ]
+            }
+        ) from None
+    if row is None:
+        row = DiscussionSettingsRow(id=ROW_ID, values={})
+        db.session.add(row)
+    row.values = {**(row.values or {}), "disallowed_keys": list(after.disallowed_keys)}
+    row.updated_at = utcnow()

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.comments import discussion, rules
+from api.comments import discussion, rules, status_counts
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import Comment
 from api.comments.oidc import Identity
@@ -139,6 +139,7 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     db.session.add(comment)
     db.session.flush()
     record_event("comment.created", {"comment": comment_data(comment), "rules": decision.rules})
+    status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)
     db.session.commit()
@@ -368,7 +369,7 @@ def edit_comment(
         history=rules.History(author_has_approved=bool(approved_before)),
     )
     decision = rules.judge(case, tuning)
-    was_approved = comment.status == "approved"
+    was_approved, before = comment.status == "approved", comment.status
     status = rules.stricter(comment.status, decision.status)
     comment.body, comment.body_html, comment.status = body, body_html, status
     comment.reasons = [
@@ -378,6 +379,7 @@ def edit_comment(
     comment.updated_at = utcnow()
     _flush(comment)
     record_event("comment.updated", {"comment": comment_data(comment), "rules": decision.rules})
+    status_counts.moved(before, status)
     if was_approved != (status == "approved"):
         recount(comment.post_id)
     db.session.commit()
@@ -393,7 +395,7 @@ def withdraw_comment(
     _ensure_editable(comment, tuning)
     if precondition:
         precondition(comment)
-    was_approved = comment.status == "approved"
+    was_approved, before = comment.status == "approved", comment.status
     comment.status, comment.updated_at = "trash", utcnow()
     comment.reasons = [
         *comment.reasons,
@@ -403,6 +405,7 @@ def withdraw_comment(
     record_event(
         "comment.trashed", {"comment": comment_data(comment), "reason": "deleted by its author"}
     )
+    status_counts.moved(before, "trash")
     if was_approved:
         recount(comment.post_id)
     db.session.commit()

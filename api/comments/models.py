@@ -49,6 +49,12 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The moderator whose lease this pending item is under (POST /v1/moderation/claims).
+    # Claims are set and cleared with conditional UPDATEs outside the ORM, so they do not
+    # bump `version`: a claim is not a change of the comment (its ETag stays).
+    claim_token_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    claim_token_name: Mapped[str | None] = mapped_column(String(100))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -57,6 +63,8 @@ class Comment(db.Model):
         UniqueConstraint("post_id", "source_url", name="uq_comments_post_id_source_url"),
         Index("ix_comments_post_id_status_created_at_id", "post_id", "status", "created_at", "id"),
         Index("ix_comments_status_created_at_id", "status", "created_at", "id"),
+        # Purge: spam and trash whose status is older than the settings' days.
+        Index("ix_comments_status_updated_at", "status", "updated_at"),
         # The intake rules: flood (latest by IP or author), duplicates, previously approved.
         Index("ix_comments_author_key_created_at", "author_key", "created_at"),
         Index("ix_comments_ip_address_created_at", "ip_address", "created_at"),
@@ -75,3 +83,43 @@ class DiscussionSettingsRow(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class CommentStatusCount(db.Model):
+    """How many comments have each status, kept in the transaction of every change
+    (api/comments/status_counts.py), so the queue's counts never scan the comments."""
+
+    __tablename__ = "comment_status_counts"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModerationLogEntry(db.Model):
+    """One decision on a comment: who, when, from which status to which, and why.
+
+    Append-only. `comment_id` is a plain integer, not a foreign key, so the trail
+    outlives the comment (a purge, a deleted post); the actor is copied for the same
+    reason. Automatic decisions (purge, a removed link) have no token: role `system`.
+    """
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(Integer)
+    post_id: Mapped[int | None] = mapped_column(Integer)
+    actor_token_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(20))
+    # A status, or "purged" when the purge deleted the comment.
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    batch_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_moderation_log_comment_id_id", "comment_id", "id"),
+        Index("ix_moderation_log_batch_id_id", "batch_id", "id"),
+        Index("ix_moderation_log_actor_name_id", "actor_name", "id"),
+    )

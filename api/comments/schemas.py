@@ -156,6 +156,16 @@ class DiscussionSettingsSchema(ma.Schema):
         "edit_window", "Seconds during which a commenter may edit or delete their comment"
     )
     max_comment_length = _int_setting("max_comment_length", "Longest comment, in characters")
+    purge_spam_days = _int_setting(
+        "purge_spam_days", "Spam is deleted this many days after it was marked (default 15)"
+    )
+    purge_trash_days = _int_setting(
+        "purge_trash_days", "Trash is deleted this many days after it was trashed (default 30)"
+    )
+    claim_lease_seconds = _int_setting(
+        "claim_lease_seconds",
+        "How long a moderator's claim on queue items lasts, in seconds (default 300)",
+    )
 
 
 class DiscussionSettingsPatchSchema(DiscussionSettingsSchema):

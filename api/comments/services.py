@@ -1,4 +1,8 @@
-"""Comment use cases other areas call: pingback entries (for linkbacks), counts, imports."""
+"""Comment use cases other areas call: pingback entries (for linkbacks), counts, imports.
+
+Every change of a comment's status here also tells api/comments/status_counts.py, and
+the automatic ones (a link removed, a link back) are entries of the moderation log.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,16 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from api.comments import audit, status_counts
 from api.comments.models import Comment
 from api.content.services import set_comment_count
 from api.events.services import record_event
 from api.extensions import db
 from api.rendering import render_comment
 from api.types import utcnow
+
+LINK_REMOVED = "link removed"
+LINKED_AGAIN = "linked again"
 
 
 def comment_data(comment: Comment) -> dict:
@@ -72,6 +80,7 @@ def add_pingback(
     db.session.add(entry)
     db.session.flush()
     record_event("pingback.received", {"comment": comment_data(entry)})
+    status_counts.added(status)
     if status == "approved":
         recount(post_id)
     db.session.commit()
@@ -87,14 +96,63 @@ def trash_pingback(*, post_id: int, source_url: str) -> bool:
     )
     if entry is None or entry.status == "trash":
         return False
-    was_approved = entry.status == "approved"
+    before = entry.status
+    was_approved = before == "approved"
     entry.status, entry.updated_at = "trash", utcnow()
-    record_event("comment.trashed", {"comment": comment_data(entry), "reason": "link removed"})
+    entry.claim_token_id = entry.claim_token_name = entry.claim_expires_at = None
+    audit.record_decision(entry, audit.LINKBACKS, before, "trash", reason=LINK_REMOVED)
+    record_event(
+        "comment.trashed",
+        {"comment": comment_data(entry), "from": before, "to": "trash", "reason": LINK_REMOVED},
+    )
+    status_counts.moved(before, "trash")
     if was_approved:
         db.session.flush()
         recount(post_id)
     db.session.commit()
     return True
+
+
+def restore_pingback(*, post_id: int, source_url: str) -> bool:
+    """The source links the post again: a pingback that went to the trash because the
+    link was removed returns to the status it had then. One a moderator trashed stays."""
+    entry = db.session.scalar(
+        select(Comment)
+        .where(
+            Comment.post_id == post_id, Comment.source_url == source_url, Comment.type == "pingback"
+        )
+        .with_for_update()
+    )
+    if entry is None or entry.status != "trash":
+        return False
+    last = audit.latest_decision(entry.id)
+    if last is None or last.actor_role != "system" or last.reason != LINK_REMOVED:
+        return False
+    restored = last.from_status
+    entry.status, entry.updated_at = restored, utcnow()
+    audit.record_decision(entry, audit.LINKBACKS, "trash", restored, reason=LINKED_AGAIN)
+    record_event(
+        "comment.restored",
+        {"comment": comment_data(entry), "from": "trash", "to": restored, "reason": LINKED_AGAIN},
+    )
+    status_counts.moved("trash", restored)
+    if restored == "approved":
+        db.session.flush()
+        recount(post_id)
+    db.session.commit()
+    return True
+
+
+def delete_post_comments(post_id: int) -> None:
+    """The post is being deleted in the caller's transaction (which holds its row): its
+    comments go first, leaving the status counts exactly, rather than by the foreign
+    key's cascade behind the counts' back. Their log entries stay."""
+    table = Comment.__table__
+    deleted = db.session.execute(
+        table.delete().where(table.c.post_id == post_id).returning(table.c.status)
+    ).scalars()
+    for status in deleted:
+        status_counts.removed(status)
 
 
 def import_comment(
@@ -133,6 +191,7 @@ def import_comment(
     db.session.add(comment)
     db.session.flush()
     record_event("comment.created", {"comment": comment_data(comment), "rules": ["imported"]})
+    status_counts.added(status)
     if status == "approved":
         recount(post_id)
     db.session.commit()

@@ -194,8 +194,11 @@ def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Pre
 
 
 def delete_post(actor: Actor | None, slug: str, precondition: Precondition) -> None:
+    from api.comments.services import delete_post_comments  # the comments area imports us
+
     post = _locked_post(actor, slug, precondition)
     data = post_data(post)
+    delete_post_comments(post.id)
     db.session.delete(post)
     _flush(post, "deleted")
     record_event("post.deleted", {"post": data})
@@ -385,6 +388,34 @@ def find_post(
     query = query.where(Post.slug == slug) if slug is not None else query.where(Post.id == post_id)
     post = db.session.scalar(query)
     return post_ref(post, site_url) if post else None
+
+
+def find_posts(post_ids: set[int], *, site_url: str) -> dict[int, PostRef]:
+    """Several posts by id in one query (a page of the moderation queue)."""
+    if not post_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Post.id,
+            Post.slug,
+            Post.title,
+            Post.status,
+            Post.comments_open,
+            Post.published_at,
+        ).where(Post.id.in_(post_ids))
+    )
+    return {
+        row.id: PostRef(
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            url=site_url.replace("{slug}", row.slug),
+            status=row.status,
+            comments_open=row.comments_open,
+            published_at=row.published_at,
+        )
+        for row in rows
+    }
 
 
 def set_comment_count(post_id: int, count: int) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.auth.policy import Actor
-from api.comments.services import add_pingback, trash_pingback
+from api.comments.services import add_pingback, restore_pingback, trash_pingback
 from api.content.services import PostRef, find_post, get_post, post_body_html
 from api.events.services import after_commit
 from api.extensions import db
@@ -88,7 +88,7 @@ def sync_post_links(post_id: int) -> None:
     _sync_outgoing(post_id, external)
     if published:
         # An unpublished post keeps the entries it made: it may come back, and an
-        # entry once trashed is not revived by the comments area.
+        # entry trashed when its link went is restored if the link comes back.
         _sync_internal(source, internal)
     db.session.commit()
 
@@ -113,13 +113,15 @@ def _sync_internal(source: PostRef, linked: dict[int, tuple[PostRef, Link]]) -> 
             )
             db.session.add(row)
         row.linked, row.updated_at = True, utcnow()
-        add_pingback(  # commits, with the row above
+        _, created = add_pingback(  # commits, with the row above
             post_id=target_id,
             source_url=row.source_url,
             source_title=clip_title(source.title),
             excerpt_html=excerpt_html(link.excerpt),
             status="approved" if approved else "pending",
         )
+        if not created:  # linked again after the link was removed: back from the trash
+            restore_pingback(post_id=target_id, source_url=row.source_url)  # commits
     for target_id, row in rows.items():
         if row.linked and target_id not in linked:
             row.linked, row.updated_at = False, utcnow()

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
+from api.comments import status_counts
 from api.comments.models import Comment
 from api.comments.services import comment_data, recount
 from api.events.services import record_event
@@ -71,6 +72,7 @@ def approve(app) -> Callable[[int], None]:
     def set_approved(comment_id: int) -> None:
         with app.app_context():
             comment = db.session.get(Comment, comment_id)
+            status_counts.moved(comment.status, "approved")
             comment.status = "approved"
             db.session.flush()
             recount(comment.post_id)

@@ -75,6 +75,14 @@ ACCESS = {
     ("GET", "/v1/tokens"): ADMIN,
     ("POST", "/v1/tokens"): ADMIN,
     ("DELETE", "/v1/tokens/{token_id}"): ADMIN,
+    ("GET", "/v1/moderation/comments"): MODERATION,
+    ("GET", "/v1/moderation/comments/{comment_id}"): MODERATION,
+    ("PATCH", "/v1/moderation/comments/{comment_id}"): MODERATION,
+    ("POST", "/v1/moderation/comments/batch"): MODERATION,
+    ("GET", "/v1/moderation/counts"): MODERATION,
+    ("POST", "/v1/moderation/claims"): MODERATION,
+    ("DELETE", "/v1/moderation/claims"): MODERATION,
+    ("GET", "/v1/moderation/log"): MODERATION,
 }
 
 PATH_VALUES = {
@@ -96,6 +104,7 @@ PATH_VALUES = {
         "delivery_id": "1",
     },
     "/v1/webhooks/{endpoint_id}/deliveries/resend-failed": {"endpoint_id": "1"},
+    "/v1/moderation/comments/{comment_id}": {"comment_id": "1"},
 }
 CALLERS = ["anonymous", "bad token", "revoked token", *[role.value for role in Role]]
 OPERATIONS = [

@@ -1,0 +1,95 @@
+"""The moderation log: every decision on a comment, written in the decision's transaction.
+
+Entries are only ever added. A purge deletes comments but not their entries: it adds
+one more per comment, `to_status` "purged", by the system actor `purge`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from api.comments.models import ModerationLogEntry
+from api.extensions import db
+from api.pagination import CursorCodec, Page, SortKey, paginate
+from api.types import utcnow
+
+PURGED = "purged"
+NEWEST_FIRST = (SortKey(ModerationLogEntry.id, True),)
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """A decision no person made: the purge, a link that disappeared."""
+
+    name: str
+    token_id: None = None
+    role: str = "system"
+
+
+PURGE = SystemActor("purge")
+LINKBACKS = SystemActor("linkbacks")
+
+
+def record_decision(
+    comment,
+    actor,
+    from_status: str,
+    to_status: str,
+    *,
+    reason: str | None = None,
+    batch_id: str | None = None,
+) -> ModerationLogEntry:
+    """Add the entry to the caller's transaction. `actor` is an api.auth Actor or a
+    SystemActor (anything with token_id, name and role)."""
+    entry = ModerationLogEntry(
+        comment_id=comment.id,
+        post_id=comment.post_id,
+        actor_token_id=actor.token_id,
+        actor_name=actor.name,
+        actor_role=str(actor.role),
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        batch_id=batch_id,
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def latest_decision(comment_id: int) -> ModerationLogEntry | None:
+    return db.session.scalar(
+        select(ModerationLogEntry)
+        .where(ModerationLogEntry.comment_id == comment_id)
+        .order_by(ModerationLogEntry.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    comment_id: int | None = None
+    batch_id: str | None = None
+    actor: str | None = None  # token name
+
+
+def list_log(filters: LogFilters, *, limit: int, cursor: str | None, codec: CursorCodec) -> Page:
+    """Newest first, keyset on id; each filter has an (x, id) index."""
+    query = select(ModerationLogEntry)
+    if filters.comment_id is not None:
+        query = query.where(ModerationLogEntry.comment_id == filters.comment_id)
+    if filters.batch_id is not None:
+        query = query.where(ModerationLogEntry.batch_id == filters.batch_id)
+    if filters.actor is not None:
+        query = query.where(ModerationLogEntry.actor_name == filters.actor)
+    return paginate(
+        db.session,
+        query,
+        NEWEST_FIRST,
+        limit=limit,
+        cursor=cursor,
+        codec=codec,
+        key_of=lambda entry: [entry.id],
+    )

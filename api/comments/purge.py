@@ -1,0 +1,117 @@
+"""Purge: spam and trash are deleted once they have been spam or trash for the
+discussion settings' days (`purge_spam_days`, default 15; `purge_trash_days`, 30).
+
+Run hourly by the worker (api/comments/tasks.py) and by `marginalia purge`. It deletes
+in batches, one transaction each: the comments go, the status counts follow, and each
+comment gets a last moderation-log entry, `to_status` "purged" by the system actor
+`purge` (so the log keeps the trail of comments that no longer exist). Replies to a
+purged comment stay, with no parent. Time in the status is `updated_at`, which every
+status change sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from api.comments import audit, discussion, status_counts
+from api.comments.models import Comment, ModerationLogEntry
+from api.extensions import db
+from api.types import utcnow
+from config import Settings
+
+BATCH = 500
+PURGEABLE = ("spam", "trash")
+
+
+def cutoffs(settings: Settings, now: datetime | None = None) -> dict[str, datetime]:
+    """For each purgeable status, the time before which it is deleted."""
+    tuning = discussion.current(settings)
+    now = now or utcnow()
+    return {
+        "spam": now - timedelta(days=tuning.purge_spam_days),
+        "trash": now - timedelta(days=tuning.purge_trash_days),
+    }
+
+
+def due(settings: Settings, now: datetime | None = None) -> int:
+    """How many comments a purge would delete now (for a progress bar)."""
+    total = 0
+    for status, cutoff in cutoffs(settings, now).items():
+        total += db.session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.status == status, Comment.updated_at < cutoff)
+        )
+    db.session.rollback()
+    return total
+
+
+def purge(
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
+) -> int:
+    """Delete what is due, batch by batch; returns how many comments went."""
+    total = 0
+    for status, cutoff in cutoffs(settings, now).items():
+        while True:
+            deleted = _purge_batch(status, cutoff, batch)
+            total += deleted
+            if progress and deleted:
+                progress(deleted)
+            if deleted < batch:
+                break
+    return total
+
+
+def _purge_batch(status: str, cutoff: datetime, size: int) -> int:
+    """One transaction: up to `size` comments of `status` older than `cutoff`."""
+    due_ids = (
+        select(Comment.id)
+        .where(Comment.status == status, Comment.updated_at < cutoff)
+        .order_by(Comment.updated_at)
+        .limit(size)
+        .with_for_update(skip_locked=True)  # a moderator deciding one keeps it
+    )
+    table = Comment.__table__
+    gone = db.session.execute(
+        table.delete()
+        .where(
+            table.c.id.in_(due_ids),
+            # Checked again on the row: restored meanwhile, it stays.
+            table.c.status == status,
+            table.c.updated_at < cutoff,
+        )
+        .returning(table.c.id, table.c.post_id)
+    ).all()
+    if not gone:
+        db.session.rollback()
+        return 0
+    now = utcnow()
+    actor = audit.PURGE
+    db.session.execute(
+        insert(ModerationLogEntry),
+        [
+            {
+                "comment_id": comment_id,
+                "post_id": post_id,
+                "actor_token_id": actor.token_id,
+                "actor_name": actor.name,
+                "actor_role": actor.role,
+                "from_status": status,
+                "to_status": audit.PURGED,
+                "reason": f"{status} older than the purge period",
+                "batch_id": None,
+                "created_at": now,
+            }
+            for comment_id, post_id in gone
+        ],
+    )
+    status_counts.removed(status, len(gone))
+    db.session.commit()
+    return len(gone)

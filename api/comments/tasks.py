@@ -1,0 +1,13 @@
+"""The comments area's worker tasks."""
+
+from flask import current_app
+from huey import crontab
+
+from api.comments.purge import purge
+from api.worker import app_periodic_task
+
+
+@app_periodic_task(crontab(minute="17"))
+def purge_spam_and_trash() -> int:
+    """Hourly: delete spam and trash older than the discussion settings' days."""
+    return purge(current_app.config["MARGINALIA"])
