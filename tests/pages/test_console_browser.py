@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from api.demo.loader import POST_SLUG
 from tests.pages.conftest import PROJECT_ROOT, run
@@ -73,7 +74,17 @@ def queue_ids(page) -> list[int]:
 
 
 def wait_for_queue(page, count: int) -> None:
-    page.wait_for_function("n => document.querySelectorAll('#queue .item').length === n", arg=count)
+    try:
+        page.wait_for_function(
+            "n => document.querySelectorAll('#queue .item').length === n", arg=count, timeout=10_000
+        )
+    except PlaywrightTimeout:
+        status, alert = page.inner_text("#status"), page.inner_text("#alert")
+        focused = page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+        raise AssertionError(
+            f"queue {queue_ids(page)} is not {count} long; status {status!r}, alert {alert!r}, "
+            f"focus on {focused}, browser errors {page.errors}"
+        ) from None
 
 
 def test_a_moderator_clears_the_demo_queue_with_the_keyboard(page, served, api):

@@ -16,7 +16,6 @@ const state = {
   counts: {},
   lease: null, // when the caller's claim ends (ISO), null without one
   last: null, // the last decision: {changes: [{id, from, to, etag}]}
-  busy: false,
 };
 
 // --- messages ---------------------------------------------------------------------------
@@ -326,15 +325,13 @@ async function decideMany(ids, to) {
   focusCurrent();
 }
 
-// One decision at a time: a second key press while a call is out is ignored.
-async function exclusive(work) {
-  if (state.busy) return;
-  state.busy = true;
-  try {
-    await work();
-  } finally {
-    state.busy = false;
-  }
+// Decisions run one after another, in the order they were asked for: a key pressed while
+// a call is out waits for it, and then acts on the queue as that call left it.
+let pending = Promise.resolve();
+
+function exclusive(work) {
+  pending = pending.then(work).catch((error) => warn(problemText(error)));
+  return pending;
 }
 
 // The key or button's target: the selection when there is one, else the current item.
@@ -346,7 +343,7 @@ function act(to) {
 }
 
 function undo() {
-  if (state.last) return exclusive(undoLast);
+  return exclusive(() => state.last && undoLast());
 }
 
 async function undoLast() {
