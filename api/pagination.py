@@ -97,14 +97,21 @@ def after(keys: Sequence[SortKey], values: Sequence[Any]):
     """The WHERE clause selecting rows strictly after `values` in the `keys` order.
 
     Written as nested OR/AND rather than a row-value comparison so that mixed
-    directions work and both SQLite and PostgreSQL use the composite index.
+    directions work; the redundant range on the first key lets both SQLite and
+    PostgreSQL seek into the composite index instead of filtering from its start.
     """
+    first, value = keys[0], values[0]
+    seek = first.column <= value if first.descending else first.column >= value
+    return and_(seek, _beyond(keys, values))
+
+
+def _beyond(keys: Sequence[SortKey], values: Sequence[Any]):
     key, *rest = keys
     value, *rest_values = values
     beyond = key.column < value if key.descending else key.column > value
     if not rest:
         return beyond
-    return or_(beyond, and_(key.column == value, after(rest, rest_values)))
+    return or_(beyond, and_(key.column == value, _beyond(rest, rest_values)))
 
 
 def paginate(
