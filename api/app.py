@@ -180,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.events.routes import blp as events
     from api.linkbacks.routes import blp as linkbacks
     from api.meta import blp as meta
+    from api.pages.routes import blp as pages
     from api.webhooks.routes import blp as webhooks
 
     smorest = app.extensions["openapi"]
@@ -196,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
         moderation,
     ):
         smorest.register_blueprint(blueprint)
+    app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
 
 
 def _configure_queue(app: Flask) -> None:
