@@ -5,9 +5,24 @@ import logging
 from tests.conftest import bearer
 
 
-def test_tokens_and_emails_never_reach_the_logs(client, make_token, caplog):
+def test_tokens_and_emails_never_reach_the_logs(client, make_token, publish, caplog):
     token = make_token("admin")
+    post = publish("Discussed")
     with caplog.at_level(logging.DEBUG):
+        hook = client.post(
+            "/v1/webhooks",
+            json={
+                "url": "https://203.0.114.1/hook",  # never called here
+                "events": ["post.*"],
+            },
+            headers=bearer(token),
+        )
+        comment = client.post(
+            f"/v1/posts/{post['slug']}/comments",
+            json={"body": "Hello", "author_name": "Quiet", "author_email": "quiet@example.org"},
+        )
+        edit_token = comment.get_json()["edit_token"]
+        client.get(f"/v1/comments/{comment.get_json()['id']}", headers=bearer(edit_token))
         client.post(
             "/v1/authors",
             json={"name": "Private Person", "email": "private@example.org"},
@@ -20,7 +35,16 @@ def test_tokens_and_emails_never_reach_the_logs(client, make_token, caplog):
         record.getMessage() + str(getattr(record, "fields", "")) for record in caplog.records
     )
     assert "request" in logged  # the access log did run
-    for secret in (token, "mgl_wrong-token-value", "private@example.org"):
+    assert hook.status_code == 201 and comment.status_code == 202
+    secrets = (
+        token,
+        "mgl_wrong-token-value",
+        "private@example.org",
+        "quiet@example.org",
+        edit_token,
+        hook.get_json()["secret"],
+    )
+    for secret in secrets:
         assert secret not in logged
 
 
