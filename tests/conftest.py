@@ -7,7 +7,9 @@ pytest-xdist worker gets its own schema and its own Redis database number.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import uuid
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
@@ -81,6 +83,30 @@ def app(test_settings):
             db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+_REAL_GETADDRINFO = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "localhost.localdomain"}
+
+
+@pytest.fixture(autouse=True)
+def _no_real_name_lookups(monkeypatch):
+    """Tests never ask the machine's resolver about a name: it is another host. IP
+    literals and localhost resolve as usual; a test that needs names maps them itself
+    (the `dns` fixtures of tests/unit/test_outbound.py and tests/linkbacks)."""
+
+    def getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            if name.lower() not in _LOCAL_NAMES:
+                raise socket.gaierror(
+                    socket.EAI_NONAME, f"no lookups of {name!r} in tests"
+                ) from None
+        return _REAL_GETADDRINFO(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.fixture(autouse=True)
