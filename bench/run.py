@@ -79,6 +79,7 @@ def base_env(db_env: dict, instance: str) -> dict:
         "MARGINALIA_INSTANCE_PATH": instance,
         "MARGINALIA_SECRET_KEY": "bench-secret",
         "MARGINALIA_RATELIMITS": "false",  # measuring the API, not the limiter's refusals
+        "MARGINALIA_TRUSTED_PROXIES": "1",  # intake comes from many (X-Forwarded-For) clients
         "MARGINALIA_DEMO_ON_EMPTY": "false",
         "MARGINALIA_LOG_LEVEL": "WARNING",
     }

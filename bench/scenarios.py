@@ -28,6 +28,7 @@ class Request:
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
+    unique: bool = False  # `{n}` in the body numbers each request; each from its own address
 
 
 @dataclass
@@ -129,12 +130,18 @@ def comment_thread_cold(ctx: Context) -> Request:
 
 @scenario("comment intake", needs="post /v1/posts/{slug}/comments")
 def comment_intake(ctx: Context) -> Request:
-    body = {"body": "A thoughtful remark.", "author_name": "Bench", "author_email": "b@x.test"}
+    # All rules on (rate limits off): each comment is a new commenter from a new address.
+    body = {
+        "body": "A thoughtful remark, number {n}.",
+        "author_name": "Bench",
+        "author_email": "bench{n}@x.test",
+    }
     return Request(
         f"/v1/posts/{ctx.post}/comments",
         method="POST",
         headers={"Content-Type": "application/json"},
         body=json.dumps(body),
+        unique=True,
     )
 
 
