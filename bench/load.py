@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -56,17 +57,19 @@ def _unique_lua(request: Request) -> str:
     """Every request different: `{n}` in the body becomes a counter, and each request comes
     from its own client address (X-Forwarded-For in 198.18/15, the benchmarking range; the
     bench server trusts one proxy hop), so the flood and duplicate rules judge new
-    commenters rather than refusing one."""
+    commenters rather than refusing one. Each script (one per wrk run) starts at a random
+    point, so a later round repeats neither an earlier round's text nor its addresses."""
+    start = secrets.randbelow(1 << 30)
     headers = "\n".join(
-        f"  headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in request.headers.items()
+        f"  headers[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in request.headers.items()
     )
-    return f"""counter = 0
+    return f"""counter = {start}
 request = function()
   counter = counter + 1
   local headers = {{}}
 {headers}
-  headers["X-Forwarded-For"] = "198.18." .. math.floor(counter / 256) % 256 .. "." ..
-      counter % 256
+  headers["X-Forwarded-For"] = "198." .. 18 + math.floor(counter / 65536) % 2 .. "." ..
+      math.floor(counter / 256) % 256 .. "." .. counter % 256
   local body = string.gsub({_lua_string(request.body or "")}, "{{n}}", tostring(counter))
   return wrk.format({_lua_string(request.method)}, nil, headers, body)
 end
@@ -121,7 +124,7 @@ def _python(base_url: str, request: Request, seconds: float, connections: int) -
     errors = [0] * connections
     body = request.body.encode() if request.body is not None else None
 
-    counter = itertools.count(1)
+    counter = itertools.count(secrets.randbelow(1 << 30))
 
     def loop(slot: int) -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
