@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import select
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -200,3 +201,21 @@ def events(app) -> Callable[..., list[tuple[str, dict]]]:
         return found
 
     return recorded
+
+
+# --- SSRF witnesses (tests/unit/test_outbound.py, tests/linkbacks) ---------------------
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A loopback port that must never be reached: it listens but never accepts."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    yield sock
+    sock.close()
+
+
+def assert_untouched(sock: socket.socket) -> None:
+    readable, _, _ = select.select([sock], [], [], 0.05)
+    assert not readable, "the refused target received a connection"

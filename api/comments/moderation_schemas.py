@@ -15,11 +15,6 @@ STATUS = validate.OneOf(COMMENT_STATUSES)
 RULE_NAME = validate.Regexp(r"^[a-z0-9_]{1,64}$", error="A rule name, like too_many_links.")
 
 
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ma.ValidationError("NUL characters are not allowed.")
-
-
 class QueueArgsSchema(PageArgsSchema):
     status = ma.fields.String(
         load_default="pending", validate=STATUS, metadata={"description": "Default pending"}
@@ -109,7 +104,7 @@ class DecisionSchema(ma.Schema):
     reason = ma.fields.String(
         allow_none=True,
         load_default=None,
-        validate=[validate.Length(max=500), _no_nul],
+        validate=[validate.Length(max=500)],
         metadata={"description": "Why, for the moderation log"},
     )
     block_author = StrictBoolean(

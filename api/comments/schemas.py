@@ -11,12 +11,6 @@ HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 BODY_LIMIT = 65525  # the discussion setting max_comment_length may lower it
 
 
-def _no_nul(value: str) -> None:
-    # PostgreSQL cannot store NUL; nobody types one.
-    if "\x00" in value:
-        raise ma.ValidationError("NUL characters are not allowed.")
-
-
 class CommentSchema(ma.Schema):
     """A comment or pingback as readers see it (approved items only)."""
 
@@ -71,7 +65,7 @@ class CommentSubmitSchema(ma.Schema):
 
     body = ma.fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=BODY_LIMIT), _no_nul],
+        validate=[validate.Length(min=1, max=BODY_LIMIT)],
         metadata={"description": "Markdown (no raw HTML; links get rel=nofollow ugc)"},
     )
     parent_id = ma.fields.Integer(
@@ -81,21 +75,17 @@ class CommentSubmitSchema(ma.Schema):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "An approved comment on the same post to reply to"},
     )
-    author_name = ma.fields.String(allow_none=True, validate=[validate.Length(max=200), _no_nul])
+    author_name = ma.fields.String(allow_none=True, validate=[validate.Length(max=200)])
     author_email = ma.fields.Email(
         allow_none=True,
-        validate=[validate.Length(max=320), _no_nul],
+        validate=[validate.Length(max=320)],
         metadata={"description": "Never shown publicly"},
     )
-    author_url = ma.fields.String(
-        allow_none=True, validate=[HTTP_URL, validate.Length(max=2000), _no_nul]
-    )
+    author_url = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
 
 
 class CommentEditSchema(ma.Schema):
-    body = ma.fields.String(
-        required=True, validate=[validate.Length(min=1, max=BODY_LIMIT), _no_nul]
-    )
+    body = ma.fields.String(required=True, validate=[validate.Length(min=1, max=BODY_LIMIT)])
 
 
 def _int_setting(name: str, description: str) -> ma.fields.Integer:
@@ -109,7 +99,7 @@ def _int_setting(name: str, description: str) -> ma.fields.Integer:
 
 def _keys(description: str) -> ma.fields.List:
     return ma.fields.List(
-        ma.fields.String(validate=[validate.Length(max=MAX_KEY_LENGTH), _no_nul]),
+        ma.fields.String(validate=[validate.Length(max=MAX_KEY_LENGTH)]),
         validate=validate.Length(max=MAX_KEYS),
         metadata={"description": description},
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import ipaddress
-import select
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from api import outbound
 from api.comments.models import Comment
 from api.events.dispatch import dispatch_pending
 from api.extensions import db
+from tests.conftest import assert_untouched  # noqa: F401  (the linkbacks tests import it here)
 
 LOOPBACK = "127.0.0.1"
 
@@ -207,21 +207,6 @@ def live_app(app) -> Iterator[str]:
 
 
 # --- SSRF witnesses ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A loopback port that must never be reached: it listens but never accepts."""
-    sock = socket.socket()
-    sock.bind((LOOPBACK, 0))
-    sock.listen(8)
-    yield sock
-    sock.close()
-
-
-def assert_untouched(sock: socket.socket) -> None:
-    readable, _, _ = select.select([sock], [], [], 0.05)
-    assert not readable, "the refused target received a connection"
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import http.server
 import ipaddress
-import select
 import socket
 import ssl
 import threading
@@ -35,6 +34,7 @@ from api.outbound import (
     check_url,
     is_public_address,
 )
+from tests.conftest import assert_untouched
 
 LOOPBACK = "127.0.0.1"
 PRIVATE = OutboundPolicy(allow_private=True, connect_timeout=1.0, read_timeout=2.0)
@@ -93,21 +93,6 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
 
     monkeypatch.setattr(outbound.socket, "getaddrinfo", getaddrinfo)
     return fake
-
-
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A loopback port that must never be reached; it listens but never accepts."""
-    sock = socket.socket()
-    sock.bind((LOOPBACK, 0))
-    sock.listen(8)
-    yield sock
-    sock.close()
-
-
-def assert_untouched(sock: socket.socket) -> None:
-    readable, _, _ = select.select([sock], [], [], 0.05)
-    assert not readable, "the refused target received a connection"
 
 
 @dataclass
