@@ -194,7 +194,11 @@ def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folde
     )
     results: dict[str, tuple[Result, Result] | str] = {}
     for cache in (True, False):
-        chosen = [s for s in SCENARIOS if s.cache == cache]
+        chosen = [
+            s for s in SCENARIOS if s.cache == cache and (not args.only or args.only in s.name)
+        ]
+        if not chosen:
+            continue
         with app_server(env, cache=cache) as url:
             available = operations(url)
             ctx = Context(url, **tokens)
@@ -329,6 +333,9 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="10k comments only, short runs")
     parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument(
+        "--only", default="", help="scenarios whose name contains this (no results file)"
+    )
     args = parser.parse_args()
     args.seconds, args.rounds = (2.0, 2) if args.quick else (4.0, 3)
     scales = [10_000] if args.quick else [10_000, 1_000_000]
@@ -352,6 +359,8 @@ def main() -> None:
         table = report(args, by_scale, folder)
     print()
     print(table)
+    if args.only:
+        return  # a partial table is for the terminal, not for bench/results/
     commit = git("rev-parse", "--short", "HEAD")
     out = BENCH / "results" / f"{datetime.now(UTC):%Y-%m-%d}-{commit}-{args.db}.md"
     out.write_text(table, encoding="utf-8")
