@@ -67,6 +67,7 @@ class Comment(db.Model):
         Index("ix_comments_status_updated_at", "status", "updated_at"),
         # The intake rules: flood (latest by IP or author), duplicates, previously approved.
         Index("ix_comments_author_key_created_at", "author_key", "created_at"),
+        Index("ix_comments_author_key_status_post_id", "author_key", "status", "post_id"),
         Index("ix_comments_ip_address_created_at", "ip_address", "created_at"),
     )
 

@@ -368,54 +368,45 @@ class PostRef:
     published_at: datetime | None
 
 
-def post_ref(post: Post, site_url: str) -> PostRef:
-    return PostRef(
-        id=post.id,
-        slug=post.slug,
-        title=post.title,
-        url=site_url.replace("{slug}", post.slug),
-        status=post.status,
-        comments_open=post.comments_open,
-        published_at=post.published_at,
-    )
-
-
 def find_post(
     *, slug: str | None = None, post_id: int | None = None, site_url: str
 ) -> PostRef | None:
     """A post by slug or id, whatever its status (callers check `status`)."""
-    query = select(Post)
+    query = select(*_REF_COLUMNS)
     query = query.where(Post.slug == slug) if slug is not None else query.where(Post.id == post_id)
-    post = db.session.scalar(query)
-    return post_ref(post, site_url) if post else None
+    row = db.session.execute(query).first()
+    return _ref_of_row(row, site_url) if row else None
 
 
 def find_posts(post_ids: set[int], *, site_url: str) -> dict[int, PostRef]:
     """Several posts by id in one query (a page of the moderation queue)."""
     if not post_ids:
         return {}
-    rows = db.session.execute(
-        select(
-            Post.id,
-            Post.slug,
-            Post.title,
-            Post.status,
-            Post.comments_open,
-            Post.published_at,
-        ).where(Post.id.in_(post_ids))
+    rows = db.session.execute(select(*_REF_COLUMNS).where(Post.id.in_(post_ids)))
+    return {row.id: _ref_of_row(row, site_url) for row in rows}
+
+
+# Only what a PostRef holds: no author join, no tag load, no body.
+_REF_COLUMNS = (
+    Post.id,
+    Post.slug,
+    Post.title,
+    Post.status,
+    Post.comments_open,
+    Post.published_at,
+)
+
+
+def _ref_of_row(row, site_url: str) -> PostRef:
+    return PostRef(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        url=site_url.replace("{slug}", row.slug),
+        status=row.status,
+        comments_open=row.comments_open,
+        published_at=row.published_at,
     )
-    return {
-        row.id: PostRef(
-            id=row.id,
-            slug=row.slug,
-            title=row.title,
-            url=site_url.replace("{slug}", row.slug),
-            status=row.status,
-            comments_open=row.comments_open,
-            published_at=row.published_at,
-        )
-        for row in rows
-    }
 
 
 def set_comment_count(post_id: int, count: int) -> None:
