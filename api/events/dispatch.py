@@ -1,9 +1,13 @@
 """Reacting to recorded events, in order, once per consumer.
 
 Each consumer (webhook fan-out, linkbacks, ...) keeps the id of the last event it
-handled in `event_cursors`. Handling an event and moving the cursor commit together,
-so a crash replays at most the event in hand; handlers must be idempotent anyway.
-Handlers only write rows and queue work: nothing goes over the network here.
+handled in `event_cursors`. A batch of events and the cursor's move commit together
+(one commit per batch, not per event: under a burst of comments the dispatcher would
+otherwise write as often as the intake), so a crash replays at most one batch, and
+handlers must be idempotent. When a handler fails, the batch is rolled back and
+redone one event at a time: the events before the failing one commit, and the failing
+one is retried on the next run. Handlers only write rows and queue work: nothing goes
+over the network here.
 """
 
 from __future__ import annotations
@@ -48,32 +52,63 @@ def dispatch_pending(batch: int = 500) -> int:
 
 def _advance(name: str, patterns: list[str], handler: Handler, batch: int) -> int:
     session = db.session
+    cursor = _locked_cursor(name)
+    if cursor is None:
+        return 0  # another worker holds this consumer right now
+    events = _events_after(cursor.last_event_id, batch)
+    try:
+        for event in events:
+            if type_matches(event.type, patterns):
+                handler(event)
+            cursor.last_event_id = event.id
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.warning("event consumer %s failed in a batch; redoing it one by one", name)
+        return _advance_one_by_one(name, patterns, handler, events)
+    return len(events)
+
+
+def _advance_one_by_one(name: str, patterns: list[str], handler: Handler, events) -> int:
+    """The batch again, one commit per event, so the events before a failing one land."""
+    session = db.session
+    done = 0
+    for event in events:
+        cursor = _locked_cursor(name)
+        if cursor is None or cursor.last_event_id >= event.id:
+            session.rollback()
+            continue  # another worker got here first
+        if type_matches(event.type, patterns):
+            handler(event)  # a failure propagates: the cursor stays before this event
+        cursor.last_event_id = event.id
+        session.commit()
+        done += 1
+    return done
+
+
+def _locked_cursor(name: str) -> EventCursor | None:
+    session = db.session
     cursor = session.scalar(
         select(EventCursor).where(EventCursor.name == name).with_for_update(skip_locked=True)
     )
-    if cursor is None:
-        if session.get(EventCursor, name) is not None:
-            session.rollback()
-            return 0  # another worker holds this consumer right now
-        cursor = EventCursor(name=name, last_event_id=0)
-        session.add(cursor)
-        session.commit()
-        return _advance(name, patterns, handler, batch)
+    if cursor is not None:
+        return cursor
+    if session.get(EventCursor, name) is not None:
+        session.rollback()
+        return None
+    session.add(EventCursor(name=name, last_event_id=0))
+    session.commit()
+    return _locked_cursor(name)
+
+
+def _events_after(last_event_id: int, batch: int) -> list[Event]:
+    session = db.session
     events = list(
         session.scalars(
-            select(Event).where(Event.id > cursor.last_event_id).order_by(Event.id).limit(batch)
+            select(Event).where(Event.id > last_event_id).order_by(Event.id).limit(batch)
         )
     )
-    # Detached, the batch is not expired (and reloaded one by one) by each commit below.
+    # Detached, the batch is not expired (and reloaded one by one) by a commit.
     for loaded in events:
         session.expunge(loaded)
-    for event in events:
-        if type_matches(event.type, patterns):
-            handler(event)
-        cursor.last_event_id = event.id
-        session.commit()
-        cursor = session.scalar(
-            select(EventCursor).where(EventCursor.name == name).with_for_update()
-        )
-    session.commit()
-    return len(events)
+    return events

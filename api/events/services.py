@@ -11,22 +11,41 @@ from api.types import utcnow
 
 # Any constant works; it names the lock that orders event ids by commit (see below).
 _EVENT_ORDER_LOCK = 0x6D61_7267
+_STAGED = "events_to_record"
 
 
-def record_event(event_type: str, data: dict) -> Event:
+def record_event(event_type: str, data: dict, *, at_once: bool = False) -> Event:
     """Add an event to the current transaction; it commits or rolls back with the change.
 
     On PostgreSQL, ids come from a sequence and concurrent transactions may commit out
     of id order, so a feed reader paging by id could skip one. Holding a transaction
-    lock from the first event to the commit makes id order equal commit order.
+    lock from the event's insert to the commit makes id order equal commit order. The
+    insert therefore waits for the commit (a before-commit hook): every writer queues
+    on that lock only for the last statements and the commit itself, not for the whole
+    of its work. `at_once` inserts now, for a caller that needs the id before committing.
     """
-    session = db.session
+    recorded = Event(type=event_type, data=data, occurred_at=utcnow())
+    session = db.session()
+    if at_once:
+        _insert_events(session, [recorded])
+    else:
+        session.info.setdefault(_STAGED, []).append(recorded)
+    return recorded
+
+
+def _insert_events(session: Session, events: list[Event]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_ORDER_LOCK})
-    recorded = Event(type=event_type, data=data, occurred_at=utcnow())
-    session.add(recorded)
+    session.add_all(events)
+    session.flush()
     session.info["events_recorded"] = True
-    return recorded
+
+
+def _insert_staged_events(session: Session) -> None:
+    staged = session.info.pop(_STAGED, None)
+    if staged:
+        session.flush()  # the changes themselves first, outside the lock
+        _insert_events(session, staged)
 
 
 def latest_event_id() -> int:
@@ -76,6 +95,9 @@ def after_commit(callback) -> None:
 def install_session_hooks() -> None:
     if event.contains(Session, "after_commit", _run_after_commit):
         return
+    # First of the before-commit hooks: the status counts (api/comments) are written
+    # after the events, so every transaction takes its locks in the same order.
+    event.listen(Session, "before_commit", _insert_staged_events, insert=True)
     event.listen(Session, "after_commit", _run_after_commit)
     event.listen(Session, "after_rollback", _forget)
 
@@ -89,6 +111,7 @@ def _run_after_commit(session) -> None:
 
 
 def _forget(session) -> None:
+    session.info.pop(_STAGED, None)
     session.info.pop("after_commit", None)
     session.info.pop("events_recorded", None)
 

@@ -153,8 +153,8 @@ def send_test(endpoint_id: int) -> WebhookDelivery:
     event = record_event(
         TEST_EVENT,
         {"endpoint_id": endpoint.id, "message": "A test delivery from Marginalia."},
+        at_once=True,
     )
-    db.session.flush()
     delivery = WebhookDelivery(
         endpoint_id=endpoint.id,
         event_id=event.id,
