@@ -26,11 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.comments import status_counts
 from api.comments.models import Comment
+from api.comments.rules import Author as Commenter
 from api.content.models import Author, Post, Tag, post_tags
 from api.events.models import Event
 from api.extensions import db
 
 HOT_POST_COMMENTS = 500
+READERS = 5000
 TAGS_PER_POST = 3
 BATCH = 5000
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -148,7 +150,17 @@ def _events(posts: int) -> Iterator[dict]:
 def _comments(
     rng: random.Random, start: int, count: int, posts: int, pending_share: float = 0.2
 ) -> Iterator[dict]:
-    """Comments numbered from `start`; the hot post takes the first 500 of all."""
+    """Comments numbered from `start`; the hot post takes the first 500 of all. 5,000
+    readers write them, each with the author key the intake would give them (the
+    history probes' index is only as selective as these keys are real)."""
+    readers = [
+        (
+            f"Reader {i}",
+            f"reader{i}@example.net",
+            Commenter(f"Reader {i}", f"reader{i}@example.net").key,
+        )
+        for i in range(READERS)
+    ]
     for n in range(start, start + count):
         if n < HOT_POST_COMMENTS:
             post_id, status = 1, "approved"
@@ -163,8 +175,9 @@ def _comments(
             "status": status,
             "body": body,
             "body_html": f"<p>{body}</p>\n",
-            "author_name": f"Reader {n % 5000}",
-            "author_email": f"reader{n % 5000}@example.net",
+            "author_name": readers[n % READERS][0],
+            "author_email": readers[n % READERS][1],
+            "author_key": readers[n % READERS][2],
             "author_url": None,
             "ip_address": f"192.0.2.{n % 250}",
             "user_agent": "bench",
