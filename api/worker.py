@@ -82,7 +82,24 @@ def enqueue_after_commit(task, *args, **kwargs) -> None:
         )
 
 
-class InlineConsumer(Consumer):
+class WatchingConsumer(Consumer):
+    """The task consumer, plus the thread that hands new events to their consumers."""
+
+    def start(self):
+        from api.events.watcher import EventWatcher
+
+        self.event_watcher = EventWatcher(_state["app"])
+        self.event_watcher.start()
+        super().start()
+
+    def stop(self, graceful=False):
+        watcher = getattr(self, "event_watcher", None)
+        if watcher is not None:
+            watcher.stop()
+        super().stop(graceful=graceful)
+
+
+class InlineConsumer(WatchingConsumer):
     """A consumer running as threads of the serving process; it leaves the process's
     signal handling to the server that owns it."""
 
@@ -103,7 +120,7 @@ def run_consumer(workers: int = 2) -> None:
     """`marginalia worker`: a standalone consumer process."""
     import api.tasks  # noqa: F401
 
-    Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()
+    WatchingConsumer(huey, workers=workers, worker_type="thread", periodic=True).run()
 
 
 def queue_at(task, eta) -> None:

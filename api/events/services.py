@@ -38,7 +38,6 @@ def _insert_events(session: Session, events: list[Event]) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_ORDER_LOCK})
     session.add_all(events)
     session.flush()
-    session.info["events_recorded"] = True
 
 
 def _insert_staged_events(session: Session) -> None:
@@ -103,22 +102,10 @@ def install_session_hooks() -> None:
 
 
 def _run_after_commit(session) -> None:
-    callbacks = session.info.pop("after_commit", [])
-    if session.info.pop("events_recorded", False):
-        callbacks.append(_queue_dispatch)
-    for callback in callbacks:
+    for callback in session.info.pop("after_commit", []):
         callback()
 
 
 def _forget(session) -> None:
     session.info.pop(_STAGED, None)
     session.info.pop("after_commit", None)
-    session.info.pop("events_recorded", None)
-
-
-def _queue_dispatch() -> None:
-    from api.events.tasks import dispatch_events
-    from api.worker import enqueue_after_commit, huey
-
-    if not huey.immediate:
-        enqueue_after_commit(dispatch_events)

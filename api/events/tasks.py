@@ -2,13 +2,15 @@ from api.events.dispatch import dispatch_pending
 from api.worker import app_periodic_task, app_task, every_minute
 
 
-@app_task()
-def dispatch_events() -> int:
-    """Hand new events to their consumers (queued after every commit that records one)."""
+@app_periodic_task(every_minute())
+def sweep_events() -> int:
+    """The safety net beside the event watcher (api/events/watcher.py): a worker whose
+    watcher thread died still hands events on within a minute."""
     return dispatch_pending()
 
 
-@app_periodic_task(every_minute())
-def sweep_events() -> int:
-    """The safety net: events whose queue message was lost are handled within a minute."""
+@app_task()
+def dispatch_events() -> int:
+    """Releases before the event watcher queued this after every commit; kept so that
+    messages still queued at an upgrade run instead of failing to load."""
     return dispatch_pending()

@@ -155,3 +155,22 @@ def test_scheduled_posts_publish_once_when_due(app, client, admin, author, event
     assert client.get(f"/v1/posts/{post['slug']}").get_json()["status"] == "published"
     published = events("post.published")
     assert len(published) == 1 and published[0][1]["scheduled"] is True
+
+
+def test_the_event_watcher_dispatches_what_committed_since_it_last_looked(app, publish):
+    from api.events.watcher import EventWatcher
+
+    seen = []
+    dispatch.consumer("test-watched", ["post.*"])(lambda event: seen.append(event.id))
+    watcher = EventWatcher(app)
+    try:
+        publish("One")
+        publish("Two")
+        first = watcher.check()
+        quiet = watcher.check(), watcher.check()  # caught up: nothing to hand on
+        publish("Three")
+        later = watcher.check()
+    finally:
+        dispatch._consumers.pop("test-watched")
+    assert first >= 2 and len(seen) == 3 and seen == sorted(seen)
+    assert quiet == (0, 0) and later >= 1

@@ -23,7 +23,7 @@ def main(url: str, count: int) -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         endpoint, secret = create_endpoint({"url": url, "event_types": ["post.*"]})
-        for batch in range(0, count, 50):  # a few transactions, each queueing a dispatch
+        for batch in range(0, count, 50):  # a few transactions, for the watcher to find
             for number in range(batch, min(batch + 50, count)):
                 record_event("post.updated", {"post": {"number": number}})
             db.session.commit()
