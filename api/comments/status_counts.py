@@ -13,9 +13,10 @@ in a cycle; and a rolled-back transaction writes nothing.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -67,18 +68,21 @@ def rebuild() -> None:
 
 
 def _apply(session: Session, deltas: dict[str, int], *, replace: bool = False) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-    table = CommentStatusCount.__table__
+    statement = _upsert(session.get_bind().dialect.name, replace)
     for status in sorted(deltas):  # one order for every transaction: no lock cycles
         n = deltas[status]
-        if not n and not replace:
-            continue
-        statement = insert(table).values(status=status, count=n)
-        value = statement.excluded.count if replace else table.c.count + statement.excluded.count
-        session.execute(
-            statement.on_conflict_do_update(index_elements=["status"], set_={"count": value})
-        )
+        if n or replace:
+            session.execute(statement, {"status": status, "n": n})
+
+
+@functools.cache
+def _upsert(dialect: str, replace: bool):
+    """The upsert of one status's count: built once (it runs on every comment)."""
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    table = CommentStatusCount.__table__
+    statement = insert(table).values(status=bindparam("status"), count=bindparam("n"))
+    value = statement.excluded.count if replace else table.c.count + statement.excluded.count
+    return statement.on_conflict_do_update(index_elements=["status"], set_={"count": value})
 
 
 def _write_before_commit(session: Session) -> None:
