@@ -122,8 +122,8 @@ def test_comment_intake_probes_the_commenters_history_by_index(app, client, cont
         assert not scans_without_index(lines), "\n".join(lines)
         if not _pg(app):  # PostgreSQL's planner has statistics; SQLite's picks by shape
             searches = [line for line in lines if "comments" in line]
-            assert all(re.search(r"author_key|ip_address", line) for line in searches), (
-                "\n".join(lines)
+            assert all(re.search(r"author_key|ip_address", line) for line in searches), "\n".join(
+                lines
             )
 
 
