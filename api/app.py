@@ -55,29 +55,35 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     app.extensions["openapi"] = MarginaliaApi(app, spec_kwargs=_spec_kwargs())
     limiter.init_app(app)
     ratelimits.init_app(app)
-    CORS(
-        app,
-        resources={r"/*": {"origins": list(settings.cors_origins)}},
-        expose_headers=EXPOSED_HEADERS,
-        allow_headers=[
+    cors_options = _cors_options(settings)
+    CORS(app, **cors_options)
+    errors.register_error_handlers(app)  # after smorest, so ours answer
+    observability.init_app(app)
+    parsing.init_app(app)
+    guard.init_app(app)
+    app.after_request(finish_response)
+    # After finish_response: its store hook runs before it. Its WSGI front answers hits
+    # before any hook runs, adding the headers the hooks above add (api/cache_front.py).
+    cache.init_app(app, cors_options)
+
+    _register_blueprints(app)
+    _configure_queue(app)
+    return app
+
+
+def _cors_options(settings: Settings) -> dict:
+    return {
+        "resources": {r"/*": {"origins": list(settings.cors_origins)}},
+        "expose_headers": EXPOSED_HEADERS,
+        "allow_headers": [
             "Authorization",
             "Content-Type",
             "If-Match",
             "If-None-Match",
             "X-Request-ID",
         ],
-        max_age=600,
-    )
-    errors.register_error_handlers(app)  # after smorest, so ours answer
-    observability.init_app(app)
-    parsing.init_app(app)
-    guard.init_app(app)
-    app.after_request(finish_response)
-    cache.init_app(app)  # after finish_response: its store hook runs before it
-
-    _register_blueprints(app)
-    _configure_queue(app)
-    return app
+        "max_age": 600,
+    }
 
 
 class NoSessions(SecureCookieSessionInterface):

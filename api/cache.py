@@ -1,18 +1,30 @@
 """The response cache: anonymous reads of public resources, answered without the view.
 
 What is cached: GET responses (status 200) of views marked `@cached_public`, for
-requests without an Authorization header; the key is the path and the raw query
-string. Each entry remembers the *generation* it was built in: the id of the latest
-recorded event (`SELECT max(id) FROM events`, one index probe). Every change that
-affects a public read records an event in its own transaction (the outbox), so any
-committed write anywhere, by any process or instance, moves the generation and makes
-every entry stale at once: no read after a write can be served stale.
+requests without an Authorization header; the key is the raw URL as the server passed
+it (SCRIPT_NAME, PATH_INFO, QUERY_STRING). Each entry remembers the *generation* it
+was built in: the id of the latest recorded event (`SELECT max(id) FROM events`, one
+index probe). Every change that affects a public read records an event in its own
+transaction (the outbox), so any committed write anywhere, by any process or instance,
+moves the generation and makes every entry stale at once: no read after a write can be
+served stale.
 
 The generation is read *before* a miss builds its body, so a body can only be newer
 than its generation, never older. Entries live in each process (a bounded LRU); the
 generation is the shared part, so N processes or instances stay correct with no
-cache traffic between them. A hit whose ETag the client already has is a 304 without
-touching the body.
+cache traffic between them.
+
+Two places answer hits, both reading the generation first:
+
+* the WSGI front (api/cache_front.py), in front of Flask: no request context, no
+  routing, no hooks. It answers plain anonymous GET/HEAD hits (with or without
+  If-None-Match) of entries no rate limit can count, with the very headers Flask's
+  hooks would add;
+* this module's `before_request` hook, for the hits the front leaves to Flask (an
+  If-Match or If-Modified-Since header, or an endpoint a rate limit could count: the
+  hook runs after Flask-Limiter's check, so those reads are still counted).
+
+Entries are only ever stored here, by the Flask path, after a real view answered 200.
 """
 
 from __future__ import annotations
@@ -25,8 +37,11 @@ from dataclasses import dataclass
 from flask import Flask, Response, g, request
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
+from werkzeug.http import quote_etag
 
+from api import ratelimits
 from api.conditional import etag_of_bytes
+from api.extensions import limiter
 
 MAX_BODY_BYTES = 1 << 20  # bigger bodies are rare and would crowd everything else out
 _GENERATION = "SELECT max(id) FROM events"
@@ -40,7 +55,20 @@ class Entry:
     generation: int
     etag: str
     body: bytes
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]  # the _KEPT_HEADERS the view set
+    early: bool = False  # the WSGI front may answer it: no rate limit can count its reads
+    # What a 200 from the front starts with, in the order Flask's path sends them.
+    head: tuple[tuple[str, str], ...] = ()
+
+
+def cache_key(environ: dict) -> tuple[str, str, str]:
+    """The raw URL, before any decoding: the front and Flask's path key alike, and two
+    URLs that only decode alike (one of them refused as not UTF-8) never share an entry."""
+    return (
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
 
 
 class ResponseCache:
@@ -48,11 +76,16 @@ class ResponseCache:
 
     def __init__(self, max_entries: int):
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: str, generation: int) -> Entry | None:
+    def peek(self, key: tuple) -> Entry | None:
+        """The entry whatever its generation, without counting or reordering (the
+        front's look before it pays for a generation read)."""
+        return self._entries.get(key)
+
+    def get(self, key: tuple, generation: int) -> Entry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry.generation != generation:
@@ -62,7 +95,7 @@ class ResponseCache:
             self.hits += 1
             return entry
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: tuple, entry: Entry) -> None:
         with self._lock:
             current = self._entries.get(key)
             if current is not None and current.generation > entry.generation:
@@ -137,9 +170,12 @@ def response_cache(app: Flask) -> ResponseCache | None:
     return app.extensions.get("marginalia_response_cache")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, cors_options: dict | None = None) -> None:
     """Install the cache when `response_cache` is on; call after `finish_response` is
-    registered, so the store hook sees the 200 before it can become a 304."""
+    registered, so the store hook sees the 200 before it can become a 304, and with
+    the options CORS was set up with, so the front adds the same CORS headers."""
+    from api.cache_front import CacheFront
+
     settings = app.config["MARGINALIA"]
     if not settings.response_cache:
         return
@@ -148,12 +184,13 @@ def init_app(app: Flask) -> None:
     current_generation = Generation(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     )
+    app.wsgi_app = CacheFront(app, app.wsgi_app, cache, current_generation, cors_options)
 
     @app.before_request
     def answer_from_cache():
         if not _cacheable_request(app):
             return None
-        key = request.full_path
+        key = cache_key(request.environ)
         generation = current_generation()
         entry = cache.get(key, generation)
         if entry is None:
@@ -174,13 +211,20 @@ def init_app(app: Flask) -> None:
         body = response.get_data()
         if len(body) > MAX_BODY_BYTES:
             return response
+        counted = ratelimits.where_reads_are_counted(app, request.endpoint or "")
+        if counted == "view":
+            return response  # only the view counts this limit: every read must reach it
         etag = etag_of_bytes(body)
         response.set_etag(etag)  # finish_response keeps it instead of hashing again
         headers = tuple(
             (name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers
         )
+        # The order werkzeug gives a hit: the view's headers, Content-Length (set with
+        # the body), then the ETag.
+        head = (*headers, ("Content-Length", str(len(body))), ("ETag", quote_etag(etag)))
+        early = counted is None and not limiter.current_limits
         key, generation = slot
-        cache.put(key, Entry(generation, etag, body, headers))
+        cache.put(key, Entry(generation, etag, body, headers, early, head))
         return response
 
 

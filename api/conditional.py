@@ -40,6 +40,11 @@ def if_match_guard(represent: Callable[[object], dict]) -> Callable[[object], No
     return guard
 
 
+def public_cache_control(settings) -> str:
+    """Cache-Control of an anonymous 200 or 304 read (the cache front sends it too)."""
+    return f"public, max-age={settings.public_max_age}"
+
+
 def finish_response(response: Response) -> Response:
     """ETag and 304 for successful reads; Cache-Control for everything."""
     method = request.method
@@ -54,7 +59,7 @@ def finish_response(response: Response) -> Response:
         if request.authorization is not None:
             response.headers["Cache-Control"] = "private, no-store"
         elif method in ("GET", "HEAD") and response.status_code in (200, 304):
-            response.headers["Cache-Control"] = f"public, max-age={settings.public_max_age}"
+            response.headers["Cache-Control"] = public_cache_control(settings)
         else:
             response.headers["Cache-Control"] = "no-store"
     response.vary.add("Authorization")

@@ -24,8 +24,13 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context() and g.get("request_id"):
-            entry["request_id"] = g.request_id
+        # The cache front (api/cache_front.py) answers outside any request context and
+        # passes its request id on the record.
+        request_id = getattr(record, "request_id", None)
+        if request_id is None and has_request_context():
+            request_id = g.get("request_id")
+        if request_id:
+            entry["request_id"] = request_id
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -47,14 +52,36 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-_SECURITY_HEADERS = [*SECURITY_HEADERS.items(), ("Content-Security-Policy", API_CSP)]
+SECURITY_HEADER_LIST = (*SECURITY_HEADERS.items(), ("Content-Security-Policy", API_CSP))
+
+
+def request_id_for(given: str | None) -> str:
+    """The client's X-Request-ID when it is a plain token, else a new one."""
+    return given if given and _REQUEST_ID.match(given) else secrets.token_hex(16)
+
+
+def log_access(method: str, path: str, status: int, started: float, **extra) -> None:
+    """The access-log line: one per request, from Flask's hook or the cache front."""
+    if access_log.isEnabledFor(logging.INFO):
+        elapsed = (time.perf_counter() - started) * 1000
+        access_log.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "ms": round(elapsed, 2),
+                },
+                **extra,
+            },
+        )
 
 
 def init_app(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if given and _REQUEST_ID.match(given) else secrets.token_hex(16)
+        g.request_id = request_id_for(request.headers.get("X-Request-ID"))
         g.started = time.perf_counter()
 
     @app.after_request
@@ -62,18 +89,11 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id") or secrets.token_hex(16)
         headers = response.headers
         if "X-Content-Type-Options" not in headers:  # one check: they are set together
-            headers.extend(_SECURITY_HEADERS)
-        if access_log.isEnabledFor(logging.INFO):
-            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-            access_log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
-                        "ms": round(elapsed, 2),
-                    }
-                },
-            )
+            headers.extend(SECURITY_HEADER_LIST)
+        log_access(
+            request.method,
+            request.path,
+            response.status_code,
+            g.get("started") or time.perf_counter(),
+        )
         return response

@@ -20,6 +20,7 @@ import math
 import time
 
 from flask import Flask, Response
+from flask_limiter.util import get_qualified_name
 
 from api.extensions import limiter
 
@@ -75,3 +76,35 @@ def add_rate_limit_headers(response: Response) -> Response:
     if breached and response.status_code == 429:
         response.headers["Retry-After"] = str(max(1, reset))
     return response
+
+
+def where_reads_are_counted(app: Flask, endpoint: str) -> str | None:
+    """Where Flask-Limiter could count an anonymous GET or HEAD of `endpoint`.
+
+    * "view": a limit decorates the view or its GET/HEAD method. Flask-Limiter counts
+      it when the view runs, so a cached answer (which skips the view) would not.
+    * "before": only application, default, meta or blueprint limits could. Flask-Limiter
+      counts those in its before_request hook, ahead of the response cache's hook, but
+      not for an answer the cache's WSGI front gives before Flask runs at all.
+    * None: no limit could count it.
+
+    Deliberately coarse: a limit whose exempt_when might spare the read still counts.
+    """
+    if not (limiter.enabled and limiter.initialized):
+        return None
+    manager = limiter.limit_manager
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return "view"
+    view_class = getattr(view, "view_class", None)
+    methods = [getattr(view_class, name, None) for name in ("get", "head")] if view_class else []
+    names = [get_qualified_name(found) for found in (view, *methods) if found is not None]
+    if any(manager.decorated_limits(name) for name in names):
+        return "view"
+    meta_limits = getattr(limiter, "_meta_limits", None)  # Flask-Limiter has no accessor
+    if manager.application_limits or manager.default_limits or meta_limits:
+        return "before"
+    blueprint = endpoint.rpartition(".")[0]
+    if blueprint and manager.blueprint_limits(app, blueprint):
+        return "before"
+    return None
