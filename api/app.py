@@ -10,10 +10,8 @@ from pathlib import Path
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from api import cache, errors, observability, parsing, ratelimits
+from api import cache, errors, observability, parsing, ratelimits, sqlite
 from api.auth import guard
 from api.conditional import finish_response
 from api.docs import EveryOperationMay400, MarginaliaApi
@@ -51,6 +49,8 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     import api.models  # noqa: F401  (every table in the metadata)
 
     db.init_app(app)
+    with app.app_context():
+        sqlite.serialise_writes(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
     app.extensions["openapi"] = MarginaliaApi(app, spec_kwargs=_spec_kwargs())
     limiter.init_app(app)
@@ -214,16 +214,3 @@ def _configure_queue(app: Flask) -> None:
     configure_queue(app)
     install_session_hooks()  # idempotent: hooks are per process, not per app
     status_counts.install_session_hooks()
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets readers run beside the writer; foreign keys are off by default in SQLite."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
