@@ -36,6 +36,10 @@ def consumer(name: str, patterns: list[str]):
     return decorator
 
 
+def consumer_names() -> list[str]:
+    return list(_consumers)
+
+
 def dispatch_pending(batch: int = 500) -> int:
     """Feed each consumer the events it has not seen; returns how many were handled."""
     handled = 0
