@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, null, select
+from sqlalchemy import bindparam, exists, func, null, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.comments import discussion, rules, status_counts
@@ -38,6 +38,7 @@ from api.events.services import record_event
 from api.extensions import db
 from api.rendering import render_comment
 from api.types import utcnow
+from api.unit_of_work import commit_keeping_loaded
 from config import Settings
 
 EDIT_TOKEN_PREFIX = "mglc_"  # noqa: S105  (a prefix, not a secret)
@@ -143,7 +144,7 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)
-    db.session.commit()
+    commit_keeping_loaded()
     return Receipt(comment, token, editable_until(comment, tuning))
 
 
@@ -257,35 +258,44 @@ def _reply_depth(post: PostRef, parent_id: int | None, tuning: DiscussionSetting
 def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> rules.History:
     """What the refusal and status rules need to know of the commenter's past, read in
     one statement: four index probes (author key, address) in one round trip."""
-    key = author.key
-    mine = Comment.author_key == key
-    latest_by_ip = (
-        select(func.max(Comment.created_at))
-        .where(Comment.ip_address == ip, Comment.type == "comment")
-        .scalar_subquery()
-        if ip
-        else null()
-    )
     row = db.session.execute(
-        select(
-            select(func.max(Comment.created_at)).where(mine).scalar_subquery(),
-            latest_by_ip,
-            exists().where(
-                mine,
-                # IN rather than != so that SQLite, which keeps no statistics, probes
-                # (author_key, status, post_id) instead of scanning the post's comments.
-                Comment.status.in_(_LIVE_STATUSES),
-                Comment.post_id == post_id,
-                Comment.body == body,
-            ),
-            exists().where(mine, Comment.status == "approved"),
-        )
+        _HISTORY_BY_IP if ip else _HISTORY,
+        {"key": author.key, "ip": ip, "post_id": post_id, "body": body},
     ).one()
-    latest_by_author, latest_by_ip_at, duplicate, approved = row
-    latest = max((t for t in (latest_by_author, latest_by_ip_at) if t is not None), default=None)
+    latest_by_author, latest_by_ip, duplicate, approved = row
+    latest = max((t for t in (latest_by_author, latest_by_ip) if t is not None), default=None)
     return rules.History(
         last_comment_at=latest, duplicate=bool(duplicate), author_has_approved=bool(approved)
     )
+
+
+def _history_statement(*, by_ip: bool):
+    """Built once: it runs on every submission, and building it cost as much as running it."""
+    mine = Comment.author_key == bindparam("key")
+    latest_by_ip = (
+        select(func.max(Comment.created_at))
+        .where(Comment.ip_address == bindparam("ip"), Comment.type == "comment")
+        .scalar_subquery()
+        if by_ip
+        else null()
+    )
+    return select(
+        select(func.max(Comment.created_at)).where(mine).scalar_subquery(),
+        latest_by_ip,
+        exists().where(
+            mine,
+            # IN rather than != so that SQLite, which keeps no statistics, probes
+            # (author_key, status, post_id) instead of scanning the post's comments.
+            Comment.status.in_(_LIVE_STATUSES),
+            Comment.post_id == bindparam("post_id"),
+            Comment.body == bindparam("body"),
+        ),
+        exists().where(mine, Comment.status == "approved"),
+    )
+
+
+_HISTORY = _history_statement(by_ip=False)
+_HISTORY_BY_IP = _history_statement(by_ip=True)
 
 
 def editable_until(comment: Comment, tuning: DiscussionSettings) -> datetime:

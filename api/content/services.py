@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
@@ -372,9 +372,10 @@ def find_post(
     *, slug: str | None = None, post_id: int | None = None, site_url: str
 ) -> PostRef | None:
     """A post by slug or id, whatever its status (callers check `status`)."""
-    query = select(*_REF_COLUMNS)
-    query = query.where(Post.slug == slug) if slug is not None else query.where(Post.id == post_id)
-    row = db.session.execute(query).first()
+    if slug is not None:
+        row = db.session.execute(_REF_BY_SLUG, {"slug": slug}).first()
+    else:
+        row = db.session.execute(_REF_BY_ID, {"id": post_id}).first()
     return _ref_of_row(row, site_url) if row else None
 
 
@@ -395,6 +396,11 @@ _REF_COLUMNS = (
     Post.comments_open,
     Post.published_at,
 )
+
+
+# Built once: every comment, pingback and moderation action looks its post up.
+_REF_BY_SLUG = select(*_REF_COLUMNS).where(Post.slug == bindparam("slug"))
+_REF_BY_ID = select(*_REF_COLUMNS).where(Post.id == bindparam("id"))
 
 
 def _ref_of_row(row, site_url: str) -> PostRef:
