@@ -96,13 +96,7 @@ def list_posts(
         "published_after": filters.published_after,
         "published_before": filters.published_before,
     }
-    words = _WORD.findall(filters.q)[:20] if filters.q else []
-    search = None
-    if filters.q:
-        search = _dialect() if words else "nothing"
-        params["q"] = (
-            " ".join(words) if search == "postgresql" else " ".join(f'"{w}"' for w in words)
-        )
+    search, params["q"] = _search(filters.q)
     shape = _ListShape(
         columns,
         published=published,
@@ -222,8 +216,16 @@ def _created_key(post: Row) -> list:
     return [post.created_at, post.id]
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+def _search(q: str | None) -> tuple[str | None, str | None]:
+    """How `_matches` matches a full-text query, and its words as `:q` for that."""
+    if not q:
+        return None, None
+    words = _WORD.findall(q)[:20]
+    if not words:
+        return "nothing", None
+    if db.session.get_bind().dialect.name == "postgresql":
+        return "postgresql", " ".join(words)
+    return "sqlite", " ".join(f'"{word}"' for word in words)
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
