@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import marshmallow as ma
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.sql import ColumnElement
 
 from api.errors import DomainError
@@ -123,14 +124,39 @@ def paginate(
     cursor: str | None,
     codec: CursorCodec,
     key_of,
+    params: dict | None = None,
 ) -> Page:
-    """Run `query` for one page; `key_of(row)` gives a row's sort values for the cursor."""
-    if cursor:
-        query = query.where(after(keys, codec.decode(cursor, keys)))
-    query = query.order_by(*(key.order_by() for key in keys)).limit(limit + 1)
-    rows = list(session.scalars(query))
+    """Run `query` for one page; `key_of(row)` gives a row's sort values for the cursor.
+
+    With `params`, `query` is a statement built once and reused by the caller, whose
+    values are bind parameters (given in `params`) and whose items are its Core rows:
+    the page's own statement is then built once per shape too (cached below), which
+    spares SQLAlchemy building and hashing a new statement on every request. Without,
+    the items are the query's first column (an entity).
+    """
+    if params is not None:
+        values = {**params, "page_limit": limit + 1}
+        if cursor:
+            values.update(zip(_AFTER, codec.decode(cursor, keys), strict=False))
+        statement = _paged(query, tuple(keys), bool(cursor))
+        items = session.execute(statement, values).all()
+    else:
+        if cursor:
+            query = query.where(after(keys, codec.decode(cursor, keys)))
+        query = query.order_by(*(key.order_by() for key in keys)).limit(limit + 1)
+        items = list(session.scalars(query))
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = codec.encode(key_of(rows[-1]))
-    return Page(items=rows, next_cursor=next_cursor)
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = codec.encode(key_of(items[-1]))
+    return Page(items=items, next_cursor=next_cursor)
+
+
+_AFTER = tuple(f"after_{n}" for n in range(8))
+
+
+@lru_cache(maxsize=256)
+def _paged(query, keys: tuple[SortKey, ...], with_cursor: bool):
+    if with_cursor:
+        query = query.where(after(keys, [bindparam(name) for name in _AFTER[: len(keys)]]))
+    return query.order_by(*(key.order_by() for key in keys)).limit(bindparam("page_limit"))

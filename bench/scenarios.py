@@ -123,6 +123,7 @@ def comment_thread(ctx: Context) -> Request:
     cache=False,
     ceiling="comment thread (500)",
     needs="get /v1/posts/{slug}/comments",
+    target=("rps", 200),
 )
 def comment_thread_cold(ctx: Context) -> Request:
     return Request(f"/v1/posts/{ctx.hot_post}/comments?limit=100")

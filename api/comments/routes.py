@@ -23,6 +23,7 @@ from api.comments.schemas import (
     OwnCommentSchema,
     SubmittedCommentSchema,
 )
+from api.comments.views import public_comment
 from api.conditional import if_match_guard
 from api.docs import problems
 from api.network import client_ip
@@ -75,7 +76,6 @@ EDIT_PROBLEMS = {
 }
 
 _public = CommentSchema()
-_public_many = CommentSchema(many=True)
 _own = OwnCommentSchema()
 _submitted = SubmittedCommentSchema()
 
@@ -103,7 +103,7 @@ class PostComments(MethodView):
             cursor=args["cursor"],
             codec=CursorCodec(current_app.config["SECRET_KEY"], "comments"),
         )
-        return page_body(page, _public_many.dump)
+        return page_body(page, lambda rows: [public_comment(row) for row in rows])
 
     @blp.doc(
         security=[{}, {"oidcToken": []}],

@@ -9,7 +9,7 @@ from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
 from api.cache import cached_public
 from api.conditional import if_match_guard
-from api.content import services
+from api.content import reading, services
 from api.content.schemas import (
     PostListArgs,
     PostPage,
@@ -18,7 +18,7 @@ from api.content.schemas import (
     PostSchema,
     PostWriteSchema,
 )
-from api.content.views import post_schema, single_post_schema
+from api.content.views import post_columns, post_dumper, single_post_schema
 from api.docs import problems, staff
 from api.pagination import CursorCodec
 from api.parsing import Blueprint
@@ -29,6 +29,18 @@ blp = Blueprint("posts", __name__, url_prefix="/v1", description="Posts")
 
 def _codec() -> CursorCodec:
     return CursorCodec(current_app.config["SECRET_KEY"], "posts")
+
+
+def _dumper(staff: bool, full_author: bool, full_tags: bool, fields: tuple[str, ...]):
+    settings = current_app.config["MARGINALIA"]
+    return post_dumper(
+        staff=staff,
+        full_author=full_author,
+        full_tags=full_tags,
+        fields=fields,
+        site_url=settings.site_url,
+        api_url=settings.api_url,
+    )
 
 
 def _staff_view(post) -> dict:
@@ -44,7 +56,7 @@ class Posts(MethodView):
     def get(self, args):
         """List published posts, newest first (staff: drafts and scheduled with `status`)"""
         actor = current_actor()
-        filters = services.PostFilters(
+        filters = reading.PostFilters(
             tag=args.get("tag"),
             author=args.get("author"),
             q=args.get("q"),
@@ -52,17 +64,18 @@ class Posts(MethodView):
             published_before=args.get("published_before"),
             status=args.get("status"),
         )
-        page = services.list_posts(
-            actor, filters, limit=args["limit"], cursor=args["cursor"], codec=_codec()
+        staff, fields = actor is not None, args["fields"]
+        page = reading.list_posts(
+            actor,
+            filters,
+            post_columns(staff, fields),
+            limit=args["limit"],
+            cursor=args["cursor"],
+            codec=_codec(),
         )
         include = args["include"]
-        schema = post_schema(
-            staff=actor is not None,
-            full_author="author" in include,
-            full_tags="tags" in include,
-            fields=args["fields"],
-        )
-        return page_body(page, lambda items: schema.dump(items, many=True))
+        dump = _dumper(staff, "author" in include, "tags" in include, fields)
+        return page_body(page, lambda items: [dump(item) for item in items])
 
     @staff(blp)
     @requires(Permission.WRITE_POSTS)
@@ -84,9 +97,10 @@ class Post(MethodView):
     def get(self, args, slug):
         """Read one post with its author and tags (drafts need a staff token)"""
         actor = current_actor()
-        post = services.get_post(actor, slug)
-        schema = single_post_schema(actor is not None, args["fields"])
-        return json_response(schema.dump(post))
+        staff, fields = actor is not None, args["fields"]
+        post = reading.read_post(actor, slug, post_columns(staff, fields))
+        # A single post embeds its whole author and tags (as single_post_schema says).
+        return json_response(_dumper(staff, True, True, fields)(post))
 
     @staff(blp)
     @requires(Permission.WRITE_POSTS)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
-from api.content.models import Author, Post, Tag, post_tags
+from api.content.models import Post, Tag
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
 from api.errors import Forbidden, InvalidInput, NotFound
 from api.events.services import after_commit, record_event
 from api.extensions import db
-from api.pagination import CursorCodec, Page, SortKey, paginate
 from api.rendering import plain_text, render_post
 from api.types import utcnow
 from api.unit_of_work import flush_or_refuse
@@ -25,16 +24,6 @@ from api.worker import queue_at
 
 Precondition = Callable[[Post], None] | None
 EXCERPT_WORDS = 55  # WordPress's automatic excerpt length
-
-
-@dataclass(frozen=True)
-class PostFilters:
-    tag: str | None = None
-    author: str | None = None
-    q: str | None = None
-    published_after: datetime | None = None
-    published_before: datetime | None = None
-    status: str | None = None  # staff only; None means published
 
 
 def post_data(post: Post) -> dict:
@@ -53,79 +42,9 @@ def post_data(post: Post) -> dict:
 # --- reading ---------------------------------------------------------------------------
 
 
-def list_posts(
-    actor: Actor | None, filters: PostFilters, *, limit: int, cursor: str | None, codec: CursorCodec
-) -> Page:
-    query = select(Post)
-    status = filters.status if actor is not None and actor.can_read_drafts else None
-    if status in (None, "published"):
-        query = query.where(Post.status == "published")
-        keys = [SortKey(Post.published_at, True, "datetime"), SortKey(Post.id, True)]
-        key_of = _published_key
-    else:
-        if status != "any":
-            query = query.where(Post.status == status)
-        if not actor.sees_all_posts:
-            query = query.where(Post.author_id == actor.author_id)
-        keys = [SortKey(Post.created_at, True, "datetime"), SortKey(Post.id, True)]
-        key_of = _created_key
-    query = _filtered(query, filters)
-    return paginate(db.session, query, keys, limit=limit, cursor=cursor, codec=codec, key_of=key_of)
-
-
-def _published_key(post: Post) -> list:
-    return [post.published_at, post.id]
-
-
-def _created_key(post: Post) -> list:
-    return [post.created_at, post.id]
-
-
-def _filtered(query: Select, filters: PostFilters) -> Select:
-    if filters.tag:
-        query = query.where(
-            Post.id.in_(select(post_tags.c.post_id).join(Tag).where(Tag.slug == filters.tag))
-        )
-    if filters.author:
-        query = query.where(
-            Post.author_id
-            == select(Author.id).where(Author.slug == filters.author).scalar_subquery()
-        )
-    if filters.published_after:
-        query = query.where(Post.published_at > filters.published_after)
-    if filters.published_before:
-        query = query.where(Post.published_at < filters.published_before)
-    if filters.q:
-        query = query.where(_matches(filters.q))
-    return query
-
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _matches(q: str):
-    """Full-text match over title and body: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
-
-    Both indexes are created by the migrations; every word of `q` must occur.
-    """
-    words = _WORD.findall(q)[:20]
-    if not words:
-        return Post.id.is_(None)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return text(
-            "to_tsvector('simple', posts.title || ' ' || posts.body) "
-            "@@ plainto_tsquery('simple', :q)"
-        ).bindparams(q=" ".join(words))
-    fts_query = " ".join(f'"{word}"' for word in words)
-    return Post.id.in_(
-        select(text("rowid"))
-        .select_from(text("posts_fts"))
-        .where(text("posts_fts MATCH :q"))
-        .params(q=fts_query)
-    )
-
-
 def get_post(actor: Actor | None, slug: str) -> Post:
+    """The post as an entity, for writers and other areas; its JSON representations
+    are read through api/content/reading.py."""
     post = db.session.scalar(select(Post).where(Post.slug == slug))
     if post is None or (not post.is_public and not may_read_draft(actor, post.author_id)):
         raise NotFound(f"No post with slug {slug!r}.")
@@ -368,26 +287,19 @@ class PostRef:
     published_at: datetime | None
 
 
-def find_post(
-    *, slug: str | None = None, post_id: int | None = None, site_url: str
-) -> PostRef | None:
-    """A post by slug or id, whatever its status (callers check `status`)."""
-    if slug is not None:
-        row = db.session.execute(_REF_BY_SLUG, {"slug": slug}).first()
-    else:
-        row = db.session.execute(_REF_BY_ID, {"id": post_id}).first()
-    return _ref_of_row(row, site_url) if row else None
+def post_ref(post, site_url: str) -> PostRef:
+    """From an entity or a row of _REF_COLUMNS."""
+    return PostRef(
+        id=post.id,
+        slug=post.slug,
+        title=post.title,
+        url=site_url.replace("{slug}", post.slug),
+        status=post.status,
+        comments_open=post.comments_open,
+        published_at=post.published_at,
+    )
 
 
-def find_posts(post_ids: set[int], *, site_url: str) -> dict[int, PostRef]:
-    """Several posts by id in one query (a page of the moderation queue)."""
-    if not post_ids:
-        return {}
-    rows = db.session.execute(select(*_REF_COLUMNS).where(Post.id.in_(post_ids)))
-    return {row.id: _ref_of_row(row, site_url) for row in rows}
-
-
-# Only what a PostRef holds: no author join, no tag load, no body.
 _REF_COLUMNS = (
     Post.id,
     Post.slug,
@@ -396,28 +308,37 @@ _REF_COLUMNS = (
     Post.comments_open,
     Post.published_at,
 )
-
-
-# Built once: every comment, pingback and moderation action looks its post up.
+# Built once (see api/content/reading.py on statements per request).
 _REF_BY_SLUG = select(*_REF_COLUMNS).where(Post.slug == bindparam("slug"))
-_REF_BY_ID = select(*_REF_COLUMNS).where(Post.id == bindparam("id"))
+_REF_BY_ID = select(*_REF_COLUMNS).where(Post.id == bindparam("post_id"))
 
 
-def _ref_of_row(row, site_url: str) -> PostRef:
-    return PostRef(
-        id=row.id,
-        slug=row.slug,
-        title=row.title,
-        url=site_url.replace("{slug}", row.slug),
-        status=row.status,
-        comments_open=row.comments_open,
-        published_at=row.published_at,
-    )
+def find_post(
+    *, slug: str | None = None, post_id: int | None = None, site_url: str
+) -> PostRef | None:
+    """A post by slug or id, whatever its status (callers check `status`).
+
+    Columns only: the entity would join its author and load its tags, which no caller
+    of a PostRef needs (this runs on every comment thread read)."""
+    if slug is not None:
+        row = db.session.execute(_REF_BY_SLUG, {"slug": slug}).first()
+    else:
+        row = db.session.execute(_REF_BY_ID, {"post_id": post_id}).first()
+    return post_ref(row, site_url) if row else None
+
+
+def find_posts(post_ids: set[int], *, site_url: str) -> dict[int, PostRef]:
+    """Several posts by id in one query (a page of the moderation queue)."""
+    if not post_ids:
+        return {}
+    rows = db.session.execute(select(*_REF_COLUMNS).where(Post.id.in_(post_ids)))
+    return {row.id: post_ref(row, site_url) for row in rows}
 
 
 def set_comment_count(post_id: int, count: int) -> None:
     """Kept by the comments area; changes the post's ETag like any other change."""
-    post = db.session.get(Post, post_id)
+    # Only the count and the version are touched: the author and tags load if asked for.
+    post = db.session.get(Post, post_id, options=[lazyload(Post.author), lazyload(Post.tags)])
     if post is not None and post.comment_count != count:
         post.comment_count = count
 

@@ -9,12 +9,11 @@ from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.docs import problems, staff
 from api.events import services
-from api.events.schemas import EventFeedArgs, EventPage, EventSchema
+from api.events.schemas import EventFeedArgs, EventPage, feed_item
 from api.parsing import Blueprint
 from api.responses import json_response
 
 blp = Blueprint("events", __name__, url_prefix="/v1", description="Event feed")
-_events = EventSchema(many=True)
 
 
 @blp.route("/events")
@@ -27,8 +26,8 @@ class Events(MethodView):
     def get(self, args):
         """List events after an id, oldest first (catch up or replay)"""
         patterns = [p.strip() for p in args.get("types", "").split(",") if p.strip()]
-        events = services.list_events(args["after"], args["limit"], patterns)
-        body = {"items": _events.dump(events), "next": None}
+        events = services.feed_rows(args["after"], args["limit"], patterns)
+        body = {"items": [feed_item(event) for event in events], "next": None}
         headers = {}
         if len(events) == args["limit"]:
             query = [(k, v) for k, v in request.args.items(multi=True) if k != "after"]

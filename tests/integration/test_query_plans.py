@@ -15,9 +15,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from api.comments.services import import_comment
 from api.extensions import db
+from api.types import utcnow
 
-WATCHED = ("posts", "comments")  # comments join in once their list queries exist
+WATCHED = ("posts", "comments")
 _TABLES = "|".join(WATCHED)
 SEQ_SCAN = re.compile(rf"Seq Scan on ({_TABLES})\b")
 SQLITE_SCAN = re.compile(rf"^SCAN ({_TABLES})\b(?!.*USING (COVERING )?INDEX)")
@@ -60,12 +62,28 @@ def scans_without_index(lines: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def content(client, admin, author, publish):
+def content(app, client, admin, author, publish):
     first = publish("Lovelace on engines", tags=["alpha", "beta"])
     publish("Second thoughts", tags=["beta"])
     publish("A draft", status="draft")
+    with app.app_context():
+        for n in range(2):
+            import_comment(
+                post_id=first["id"],
+                body=f"Remark {n}",
+                author_name="R",
+                status="approved",
+                created_at=utcnow(),
+            )
+        db.session.remove()
     page = client.get("/v1/posts?limit=1").get_json()
-    return {"slug": first["slug"], "author": author["slug"], "next": page["next"]}
+    thread = client.get(f"/v1/posts/{first['slug']}/comments?limit=1").get_json()
+    return {
+        "slug": first["slug"],
+        "author": author["slug"],
+        "next": page["next"],
+        "thread_next": thread["next"],
+    }
 
 
 READS = {
@@ -78,6 +96,8 @@ READS = {
         "/v1/posts?published_after=2000-01-01T00:00:00Z&published_before=2999-01-01T00:00:00Z"
     ),
     "single post": "/v1/posts/{slug}",
+    "comment thread": "/v1/posts/{slug}/comments?limit=100",
+    "comment thread next page": "{thread_next}",
     "authors list": "/v1/authors",
     "one author": "/v1/authors/{author}",
     "tags list": "/v1/tags",
