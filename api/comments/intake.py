@@ -139,8 +139,11 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
         updated_at=now,
     )
     db.session.add(comment)
-    db.session.flush()
-    record_event("comment.created", {"comment": comment_data(comment), "rules": decision.rules})
+    # Inserted at the commit with its event (the payload needs its id): the write lock
+    # is then held for the inserts and the commit alone.
+    record_event(
+        "comment.created", lambda: {"comment": comment_data(comment), "rules": decision.rules}
+    )
     status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, Select, bindparam, event, func, or_, select, text
+from collections.abc import Callable
+
+from sqlalchemy import Row, Select, bindparam, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from api.events.models import Event
@@ -12,9 +14,10 @@ from api.types import utcnow
 # Any constant works; it names the lock that orders event ids by commit (see below).
 _EVENT_ORDER_LOCK = 0x6D61_7267
 _STAGED = "events_to_record"
+_ORDER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
-def record_event(event_type: str, data: dict, *, at_once: bool = False) -> Event:
+def record_event(event_type: str, data: dict | Callable[[], dict]) -> None:
     """Add an event to the current transaction; it commits or rolls back with the change.
 
     On PostgreSQL, ids come from a sequence and concurrent transactions may commit out
@@ -22,29 +25,41 @@ def record_event(event_type: str, data: dict, *, at_once: bool = False) -> Event
     lock from the event's insert to the commit makes id order equal commit order. The
     insert therefore waits for the commit (a before-commit hook): every writer queues
     on that lock only for the last statements and the commit itself, not for the whole
-    of its work. `at_once` inserts now, for a caller that needs the id before committing.
+    of its work. On SQLite the same keeps the database's one write lock short.
+
+    `data` may be a function: it is called at commit time, after the changes are
+    flushed, so a service need not flush early to learn a new row's id.
     """
+    db.session().info.setdefault(_STAGED, []).append((event_type, data, utcnow()))
+
+
+def record_event_now(event_type: str, data: dict) -> Event:
+    """Insert an event at once, for a caller that needs its id before committing (it
+    holds the ordering lock from here to the commit)."""
     recorded = Event(type=event_type, data=data, occurred_at=utcnow())
     session = db.session()
-    if at_once:
-        _insert_events(session, [recorded])
-    else:
-        session.info.setdefault(_STAGED, []).append(recorded)
+    _take_order_lock(session)
+    session.add(recorded)
+    session.flush()
     return recorded
 
 
-def _insert_events(session: Session, events: list[Event]) -> None:
+def _take_order_lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVENT_ORDER_LOCK})
-    session.add_all(events)
-    session.flush()
+        session.execute(_ORDER_LOCK, {"key": _EVENT_ORDER_LOCK})
 
 
 def _insert_staged_events(session: Session) -> None:
     staged = session.info.pop(_STAGED, None)
-    if staged:
-        session.flush()  # the changes themselves first, outside the lock
-        _insert_events(session, staged)
+    if not staged:
+        return
+    session.flush()  # the changes themselves first: their ids are in the payloads
+    rows = [
+        {"type": kind, "data": data() if callable(data) else data, "occurred_at": at}
+        for kind, data, at in staged
+    ]
+    _take_order_lock(session)
+    session.execute(insert(Event), rows)
 
 
 def latest_event_id() -> int:

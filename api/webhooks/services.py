@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from api.events.services import after_commit, record_event
+from api.events.services import after_commit, record_event_now
 from api.extensions import db
 from api.outbound import OutboundError, OutboundPolicy, check_url
 from api.pagination import CursorCodec, Page, SortKey, paginate
@@ -150,10 +150,9 @@ def send_test(endpoint_id: int) -> WebhookDelivery:
     """Record a `webhook.test` event and deliver it to this endpoint only."""
     endpoint = _locked(endpoint_id, None)
     _ensure_active(endpoint)
-    event = record_event(
+    event = record_event_now(
         TEST_EVENT,
         {"endpoint_id": endpoint.id, "message": "A test delivery from Marginalia."},
-        at_once=True,
     )
     delivery = WebhookDelivery(
         endpoint_id=endpoint.id,
