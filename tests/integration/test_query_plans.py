@@ -102,7 +102,6 @@ READS = {
     "one author": "/v1/authors/{author}",
     "tags list": "/v1/tags",
     "one tag": "/v1/tags/alpha",
-    "comment thread": "/v1/posts/{slug}/comments",
 }
 STAFF_READS = {
     "staff drafts": "/v1/posts?status=draft",
