@@ -118,16 +118,34 @@ def current(settings: Settings) -> DiscussionSettings:
     Stored values that are no longer valid (a key renamed, a range tightened) are skipped
     rather than breaking comment intake.
     """
-    effective = configured_defaults(settings)
-    stored = db.session.scalar(
-        select(DiscussionSettingsRow.values).where(DiscussionSettingsRow.id == ROW_ID)
-    )
-    for key, value in (stored or {}).items():
-        try:
-            effective = effective.changed({key: value})
-        except ValueError:
-            continue
-    return effective
+    effective = _defaults_of(settings)
+    stored = db.session.scalar(_STORED_VALUES)
+    if not stored:
+        return effective
+    valid = {}
+    for key, value in stored.items():
+        if key in NAMES:
+            try:
+                valid[key] = _checked(key, value)
+            except ValueError:
+                continue
+    return effective.changed(valid)
+
+
+# Every comment reads the settings: the configured half is worked out once per Settings.
+_STORED_VALUES = select(DiscussionSettingsRow.values).where(DiscussionSettingsRow.id == ROW_ID)
+_defaults_by_settings: dict[int, tuple[Settings, DiscussionSettings]] = {}
+
+
+def _defaults_of(settings: Settings) -> DiscussionSettings:
+    known = _defaults_by_settings.get(id(settings))
+    if known is not None and known[0] is settings:
+        return known[1]
+    defaults = configured_defaults(settings)
+    if len(_defaults_by_settings) > 64:  # test suites make many apps; keep it bounded
+        _defaults_by_settings.clear()
+    _defaults_by_settings[id(settings)] = (settings, defaults)
+    return defaults
 
 
 def update(

@@ -102,3 +102,23 @@ def test_comment_settings_in_the_config_are_checked_at_start():
         }
     )
     assert local.oidc_issuers == ("http://127.0.0.1:9999",)
+
+
+def test_stored_values_a_release_no_longer_accepts_fall_back_to_the_defaults(app, client, admin):
+    """A stored key that was renamed, or a value outside a tightened range, is skipped:
+    the rest of the stored changes still apply, and the site keeps taking comments."""
+    from api.comments.models import DiscussionSettingsRow
+    from api.extensions import db
+
+    with app.app_context():
+        db.session.add(
+            DiscussionSettingsRow(
+                id=1, values={"max_links": 7, "flood_interval": -5, "retired_setting": True}
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    settings = client.get(URL, headers=admin).get_json()
+    assert settings["max_links"] == 7
+    assert settings["flood_interval"] == 15  # the configured default
+    assert "retired_setting" not in settings
