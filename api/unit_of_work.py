@@ -20,15 +20,3 @@ def flush_or_refuse(*, conflict: str, stale: str) -> None:
     except StaleDataError:
         db.session.rollback()
         raise PreconditionFailed(stale) from None
-
-
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds, for a service whose caller
-    serialises the objects it just wrote: their attributes are exactly what was
-    written, and reloading them would cost a query per object for nothing."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
