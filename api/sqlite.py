@@ -45,8 +45,8 @@ def serialise_writes(engine: Engine) -> None:
     event.listen(engine, "before_cursor_execute", _acquire_before_writing)
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
-    event.listen(engine.pool, "reset", _release_record)  # returned without commit/rollback
-    event.listen(engine.pool, "invalidate", _release_record)
+    event.listen(engine.pool, "reset", _release_on_reset)  # returned without commit/rollback
+    event.listen(engine.pool, "invalidate", _release_on_invalidate)
 
 
 def _acquire_before_writing(conn, cursor, statement, parameters, context, executemany):
@@ -61,6 +61,14 @@ def _release(conn) -> None:
         _write_lock.release()
 
 
-def _release_record(dbapi_connection, connection_record, *args) -> None:
+def _release_on_reset(dbapi_connection, connection_record, reset_state) -> None:
+    _release_record(connection_record)
+
+
+def _release_on_invalidate(dbapi_connection, connection_record, exception) -> None:
+    _release_record(connection_record)
+
+
+def _release_record(connection_record) -> None:
     if connection_record is not None and connection_record.info.pop(_HOLDS, False):
         _write_lock.release()
