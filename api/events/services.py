@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import Row, Select, bindparam, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
@@ -17,7 +15,7 @@ _STAGED = "events_to_record"
 _ORDER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
-def record_event(event_type: str, data: dict | Callable[[], dict]) -> None:
+def record_event(event_type: str, data: dict) -> None:
     """Add an event to the current transaction; it commits or rolls back with the change.
 
     On PostgreSQL, ids come from a sequence and concurrent transactions may commit out
@@ -26,9 +24,6 @@ def record_event(event_type: str, data: dict | Callable[[], dict]) -> None:
     insert therefore waits for the commit (a before-commit hook): every writer queues
     on that lock only for the last statements and the commit itself, not for the whole
     of its work. On SQLite the same keeps the database's one write lock short.
-
-    `data` may be a function: it is called at commit time, after the changes are
-    flushed, so a service need not flush early to learn a new row's id.
     """
     db.session().info.setdefault(_STAGED, []).append((event_type, data, utcnow()))
 
@@ -53,11 +48,8 @@ def _insert_staged_events(session: Session) -> None:
     staged = session.info.pop(_STAGED, None)
     if not staged:
         return
-    session.flush()  # the changes themselves first: their ids are in the payloads
-    rows = [
-        {"type": kind, "data": data() if callable(data) else data, "occurred_at": at}
-        for kind, data, at in staged
-    ]
+    session.flush()  # the changes themselves first, outside the lock
+    rows = [{"type": kind, "data": data, "occurred_at": at} for kind, data, at in staged]
     _take_order_lock(session)
     session.execute(insert(Event), rows)
 
