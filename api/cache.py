@@ -42,6 +42,7 @@ from werkzeug.http import quote_etag
 from api import ratelimits
 from api.conditional import etag_of_bytes
 from api.extensions import limiter
+from api.shared_reads import SharedRead
 
 MAX_BODY_BYTES = 1 << 20  # bigger bodies are rare and would crowd everything else out
 _GENERATION = "SELECT max(id) FROM events"
@@ -181,9 +182,13 @@ def init_app(app: Flask, cors_options: dict | None = None) -> None:
         return
     cache = ResponseCache(settings.response_cache_entries)
     app.extensions["marginalia_response_cache"] = cache
-    current_generation = Generation(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    )
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    current_generation = Generation(url, app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if not url.startswith("sqlite"):
+        # A round trip per hit is most of what a hit costs on a database server; hits
+        # that arrive together share one (api/shared_reads.py). SQLite's read is a
+        # few microseconds in-process: sharing it would cost more than it saves.
+        current_generation = SharedRead(current_generation)
     app.wsgi_app = CacheFront(app, app.wsgi_app, cache, current_generation, cors_options)
 
     @app.before_request
