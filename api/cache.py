@@ -12,7 +12,8 @@ served stale.
 The generation is read *before* a miss builds its body, so a body can only be newer
 than its generation, never older. Entries live in each process (a bounded LRU); the
 generation is the shared part, so N processes or instances stay correct with no
-cache traffic between them.
+cache traffic between them. On a database server, hits that arrive together share one
+generation read, never one that started before they arrived (api/shared_reads.py).
 
 Two places answer hits, both reading the generation first:
 
