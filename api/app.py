@@ -11,12 +11,15 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 
-from api import cache, errors, observability, parsing, ratelimits, sqlite
 from api.auth import guard
-from api.conditional import finish_response
-from api.docs import EveryOperationMay400, MarginaliaApi
-from api.extensions import db, limiter, migrate
-from api.migration_support import MIGRATE_OPTIONS
+from api.cache import responses as cache
+from api.infra import sqlite
+from api.infra.database import db, migrate
+from api.infra.migrations import MIGRATE_OPTIONS
+from api.web import observability, parsing, problems, ratelimits
+from api.web.conditional import finish_response
+from api.web.contract import EveryOperationMay400, MarginaliaApi
+from api.web.ratelimits import limiter
 from config import Settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +60,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     ratelimits.init_app(app)
     cors_options = _cors_options(settings)
     CORS(app, **cors_options)
-    errors.register_error_handlers(app)  # after smorest, so ours answer
+    problems.register_error_handlers(app)  # after smorest, so ours answer
     observability.init_app(app)
     parsing.init_app(app)
     guard.init_app(app)
@@ -178,15 +181,15 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
-    from api.comments.moderation_routes import blp as moderation
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
     from api.linkbacks.routes import blp as linkbacks
-    from api.meta import blp as meta
+    from api.moderation.routes import blp as moderation
     from api.pages.routes import blp as pages
+    from api.web.meta import blp as meta
     from api.webhooks.routes import blp as webhooks
 
     smorest = app.extensions["openapi"]
@@ -208,8 +211,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _configure_queue(app: Flask) -> None:
     from api.comments import status_counts
-    from api.events.services import install_session_hooks
-    from api.worker import configure_queue
+    from api.events.outbox import install_session_hooks
+    from api.infra.queue import configure_queue
 
     configure_queue(app)
     install_session_hooks()  # idempotent: hooks are per process, not per app

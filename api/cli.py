@@ -72,7 +72,7 @@ def serve(workers, threads):
 @with_appcontext
 def worker(threads):
     """Run the task consumer (scheduled posts, event fan-out, deliveries)."""
-    from api.worker import run_consumer
+    from api.infra.queue import run_consumer
 
     run_consumer(workers=threads)
 
@@ -94,7 +94,7 @@ def demo():
 @with_appcontext
 def purge():
     """Delete spam and trash older than the discussion settings' purge days."""
-    from api.comments import purge as purging
+    from api.moderation import purge as purging
 
     settings = current_app.config["MARGINALIA"]
     upgrade_database()
@@ -120,7 +120,7 @@ def token():
 @with_appcontext
 def token_create(role, name, author_slug):
     """Issue a token and print it once."""
-    from api.auth.services import create_token
+    from api.auth.tokens import create_token
     from api.errors import DomainError
 
     upgrade_database()
@@ -142,7 +142,7 @@ def token_create(role, name, author_slug):
 @with_appcontext
 def openapi(output):
     """Write the OpenAPI contract generated from the code."""
-    from api.meta import openapi_document
+    from api.web.meta import openapi_document
 
     output.write_text(openapi_document(current_app), encoding="utf-8")
     click.echo(f"Wrote {output}")

@@ -30,7 +30,7 @@ from api.comments.rules import Author as Commenter
 from api.content.models import Author, Post, Tag, post_tags
 from api.events.dispatch import consumer_names
 from api.events.models import Event, EventCursor
-from api.extensions import db
+from api.infra.database import db
 
 HOT_POST_COMMENTS = 500
 READERS = 5000

@@ -64,10 +64,10 @@ def measure(env: dict, args) -> None:
     from sqlalchemy import func, select
 
     from api.app import create_app
-    from api.auth.services import create_token
+    from api.auth.tokens import create_token
     from api.comments.models import Comment
-    from api.extensions import db
-    from api.pagination import CursorCodec
+    from api.infra.database import db
+    from api.infra.pagination import CursorCodec
     from config import load_settings
 
     settings = load_settings(

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 BASELINE = r"""
 import sys, time, json
 import httpx
-from api.outbound import GuardedClient, OutboundPolicy
+from api.infra.outbound import GuardedClient, OutboundPolicy
 url, count, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 body = json.dumps({"id": 1, "type": "post.updated", "timestamp": "2026-01-01T00:00:00Z",
                    "data": {"post": {"number": 1, "title": "x" * 150}}}).encode()
@@ -144,8 +144,8 @@ def wait_for(condition, timeout: float) -> None:
 
 def record(app, count: int) -> list[int]:
     """Record `count` events in transactions of 100 (each commit queues a dispatch)."""
-    from api.events.services import record_event
-    from api.extensions import db
+    from api.events.outbox import record_event
+    from api.infra.database import db
 
     ids = []
     with app.app_context():
@@ -162,8 +162,8 @@ def record(app, count: int) -> list[int]:
 
 def throughput(app, env, args, arrivals, log, *, predispatch: bool) -> float:
     from api.events.dispatch import dispatch_pending
-    from api.extensions import db
-    from api.worker import huey
+    from api.infra.database import db
+    from api.infra.queue import huey
 
     arrivals.reset()
     huey.storage.flush_all()
@@ -189,8 +189,8 @@ def throughput(app, env, args, arrivals, log, *, predispatch: bool) -> float:
 
 
 def latency(app, env, args, arrivals, log) -> list[float]:
-    from api.events.services import record_event
-    from api.extensions import db
+    from api.events.outbox import record_event
+    from api.infra.database import db
 
     arrivals.reset()
     worker = start_worker(env, args.threads, log)
@@ -232,7 +232,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from api.app import create_app
-    from api.extensions import db
+    from api.infra.database import db
     from api.webhooks.services import create_endpoint
     from config import load_settings
 

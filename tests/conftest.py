@@ -20,8 +20,9 @@ import redis
 from sqlalchemy import create_engine, text
 
 from api import create_app
-from api.cache import response_cache
-from api.extensions import db, limiter
+from api.cache.responses import response_cache
+from api.infra.database import db
+from api.web.ratelimits import limiter
 from config import load_settings
 
 TEST_DATABASE_URL = os.environ.get("MARGINALIA_DATABASE_URL", "")
@@ -141,7 +142,7 @@ def client(app):
 @pytest.fixture
 def make_token(app) -> Callable[..., str]:
     """Issue a staff token with a role (author tokens name their author)."""
-    from api.auth.services import create_token
+    from api.auth.tokens import create_token
 
     def issue(role: str, author: str | None = None, name: str | None = None) -> str:
         with app.app_context():
@@ -192,7 +193,7 @@ def publish(client, admin, author) -> Callable[..., dict]:
 @pytest.fixture
 def events(app) -> Callable[..., list[tuple[str, dict]]]:
     """The recorded events as (type, data), oldest first; `prefix` keeps one kind."""
-    from api.events.services import list_events
+    from api.events.feed import list_events
 
     def recorded(prefix: str = "") -> list[tuple[str, dict]]:
         with app.app_context():

@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import g, request
 
-from api.auth import services
+from api.auth import tokens as services
 from api.auth.policy import Actor, Permission, ensure
 from api.errors import Unauthorized
 

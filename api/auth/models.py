@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.extensions import db
-from api.types import UTCDateTime, utcnow
+from api.infra.database import db
+from api.infra.timestamps import UTCDateTime, utcnow
 
 
 class ApiToken(db.Model):

@@ -2,13 +2,13 @@
 
 from flask.views import MethodView
 
-from api.auth import services
+from api.auth import tokens as services
 from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.auth.schemas import NewTokenSchema, TokenListSchema, TokenSchema
-from api.docs import problems, staff
-from api.parsing import Blueprint
-from api.responses import json_response
+from api.web.contract import problems, staff
+from api.web.parsing import Blueprint
+from api.web.responses import json_response
 
 blp = Blueprint("tokens", __name__, url_prefix="/v1", description="Staff tokens")
 

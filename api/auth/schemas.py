@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.auth.policy import Role
-from api.schemas import Timestamp
+from api.web.fields import Timestamp
 
 
 class TokenSchema(ma.Schema):

@@ -18,8 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.comments.models import DiscussionSettingsRow
 from api.errors import InvalidInput, PreconditionFailed
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from config import ConfigError, Settings
 
 ROW_ID = 1

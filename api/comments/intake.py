@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, exists, func, insert, null, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.auth.oidc import Identity
 from api.comments import discussion, rules, status_counts
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import COMMENT_STATUSES, Comment
-from api.comments.oidc import Identity
 from api.comments.services import comment_data, recount
 from api.content.services import PostRef, find_post
 from api.errors import (
@@ -34,10 +34,10 @@ from api.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from api.events.services import record_event
-from api.extensions import db
+from api.events.outbox import record_event
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.rendering import render_comment
-from api.types import utcnow
 from config import Settings
 
 EDIT_TOKEN_PREFIX = "mglc_"  # noqa: S105  (a prefix, not a secret)

@@ -14,13 +14,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from api.comments.credentials import (
-    identity_limit_key,
-    ip_limit_key,
-    is_identified,
-    post_limit_key,
-)
-from api.extensions import limiter
+from api.auth.commenters import identity_limit_key, ip_limit_key, is_identified, post_limit_key
+from api.web.ratelimits import limiter
 
 
 def _settings():

@@ -8,8 +8,8 @@ from api.comments.intake import MAX_ID, own_comment
 from api.comments.models import Comment
 from api.content.services import find_post
 from api.errors import NotFound
-from api.extensions import db
-from api.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.database import db
+from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from config import Settings
 
 THREAD_ORDER = (SortKey(Comment.created_at, False, "datetime"), SortKey(Comment.id, False))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from flask.views import MethodView
 
-from api.auth.guard import accepts_commenter_tokens
-from api.cache import cached_public
-from api.comments import intake, reading
-from api.comments.credentials import (
+from api.auth.commenters import (
     checks_commenter_first,
     commenter_identity,
     edit_token,
     needs_edit_token,
 )
+from api.auth.guard import accepts_commenter_tokens
+from api.cache.responses import cached_public
+from api.comments import intake, reading
 from api.comments.limits import comment_rate_limits
 from api.comments.schemas import (
     CommentEditSchema,
@@ -24,12 +24,13 @@ from api.comments.schemas import (
     SubmittedCommentSchema,
 )
 from api.comments.views import public_comment
-from api.conditional import if_match_guard
-from api.docs import problems
-from api.network import client_ip
-from api.pagination import CursorCodec, PageArgsSchema
-from api.parsing import Blueprint
-from api.responses import json_response, page_body
+from api.infra.pagination import CursorCodec
+from api.web.clients import client_ip
+from api.web.conditional import if_match_guard
+from api.web.contract import problems
+from api.web.fields import PageArgsSchema
+from api.web.parsing import Blueprint
+from api.web.responses import json_response, page_body
 
 blp = Blueprint(
     "comments",

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from api.comments.discussion import MAX_KEY_LENGTH, MAX_KEYS, RANGES
 from api.comments.intake import MAX_ID
-from api.schemas import StrictBoolean, Timestamp, page_schema
+from api.web.fields import StrictBoolean, Timestamp, page_schema
 
 HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 BODY_LIMIT = 65525  # the discussion setting max_comment_length may lower it

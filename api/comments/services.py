@@ -10,13 +10,14 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from api.comments import audit, status_counts
+from api.comments import status_counts
 from api.comments.models import Comment
 from api.content.services import set_comment_count
-from api.events.services import record_event
-from api.extensions import db
+from api.events.outbox import record_event
+from api.infra.database import db
+from api.infra.timestamps import utcnow
+from api.moderation import audit
 from api.rendering import render_comment
-from api.types import utcnow
 
 LINK_REMOVED = "link removed"
 LINKED_AGAIN = "linked again"

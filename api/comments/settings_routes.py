@@ -9,10 +9,10 @@ from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.comments import discussion
 from api.comments.schemas import DiscussionSettingsPatchSchema, DiscussionSettingsSchema
-from api.conditional import if_match_guard
-from api.docs import problems, staff
-from api.parsing import Blueprint
-from api.responses import json_response
+from api.web.conditional import if_match_guard
+from api.web.contract import problems, staff
+from api.web.parsing import Blueprint
+from api.web.responses import json_response
 
 blp = Blueprint("settings", __name__, url_prefix="/v1", description="Site settings")
 

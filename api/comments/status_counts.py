@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.comments.models import COMMENT_STATUSES, Comment, CommentStatusCount
-from api.extensions import db
+from api.infra.database import db
 
 _PENDING_KEY = "comment_status_deltas"
 

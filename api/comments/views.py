@@ -7,7 +7,7 @@ dict for a row of reading.PUBLIC_COLUMNS (or an entity). CommentSchema stays the
 
 from __future__ import annotations
 
-from api.schemas import rfc3339
+from api.web.fields import rfc3339
 
 
 def public_comment(comment) -> dict:

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.extensions import db
-from api.types import UTCDateTime, utcnow
+from api.infra.database import db
+from api.infra.timestamps import UTCDateTime, utcnow
 
 POST_STATUSES = ("draft", "scheduled", "published")
 

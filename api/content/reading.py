@@ -21,8 +21,8 @@ from sqlalchemy import Row, Select, bindparam, select, text
 from api.auth.policy import Actor, may_read_draft
 from api.content.models import Author, Post, Tag, post_tags
 from api.errors import NotFound
-from api.extensions import db
-from api.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.database import db
+from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 
 _POST = (
     Post.id,

@@ -7,8 +7,7 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
-from api.cache import cached_public
-from api.conditional import if_match_guard
+from api.cache.responses import cached_public
 from api.content import reading, services
 from api.content.schemas import (
     PostListArgs,
@@ -19,10 +18,11 @@ from api.content.schemas import (
     PostWriteSchema,
 )
 from api.content.views import post_columns, post_dumper, single_post_schema
-from api.docs import problems, staff
-from api.pagination import CursorCodec
-from api.parsing import Blueprint
-from api.responses import created, json_response, page_body
+from api.infra.pagination import CursorCodec
+from api.web.conditional import if_match_guard
+from api.web.contract import problems, staff
+from api.web.parsing import Blueprint
+from api.web.responses import created, json_response, page_body
 
 blp = Blueprint("posts", __name__, url_prefix="/v1", description="Posts")
 

@@ -7,8 +7,7 @@ from flask import current_app
 from marshmallow import validate
 
 from api.content.models import POST_STATUSES
-from api.pagination import PageArgsSchema
-from api.schemas import CommaList, StrictBoolean, Timestamp, page_schema
+from api.web.fields import CommaList, PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
 _SLUG = re.compile(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$")
 

@@ -15,12 +15,12 @@ from api.content.models import Post, Tag
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
 from api.errors import Forbidden, InvalidInput, NotFound
-from api.events.services import after_commit, record_event
-from api.extensions import db
+from api.events.outbox import after_commit, record_event
+from api.infra.database import db
+from api.infra.queue import queue_at
+from api.infra.timestamps import utcnow
+from api.infra.unit_of_work import flush_or_refuse
 from api.rendering import plain_text, render_post
-from api.types import utcnow
-from api.unit_of_work import flush_or_refuse
-from api.worker import queue_at
 
 Precondition = Callable[[Post], None] | None
 EXCERPT_WORDS = 55  # WordPress's automatic excerpt length

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slugify import slugify
 from sqlalchemy import select
 
-from api.extensions import db
+from api.infra.database import db
 
 MAX_SLUG = 200
 

@@ -1,5 +1,5 @@
 from api.content.services import publish_due_posts
-from api.worker import app_periodic_task, app_task, every_minute
+from api.infra.queue import app_periodic_task, app_task, every_minute
 
 
 @app_task()

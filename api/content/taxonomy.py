@@ -10,11 +10,11 @@ from api.auth.policy import Actor, Permission, ensure
 from api.content.models import Author, Post, Tag, post_tags
 from api.content.slugs import unique_slug
 from api.errors import NotFound
-from api.events.services import record_event
-from api.extensions import db
-from api.pagination import CursorCodec, Page, SortKey, paginate
-from api.types import utcnow
-from api.unit_of_work import flush_or_refuse
+from api.events.outbox import record_event
+from api.infra.database import db
+from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.timestamps import utcnow
+from api.infra.unit_of_work import flush_or_refuse
 
 Precondition = Callable[[object], None] | None
 

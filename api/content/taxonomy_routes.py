@@ -7,8 +7,7 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
-from api.cache import cached_public
-from api.conditional import if_match_guard
+from api.cache.responses import cached_public
 from api.content.schemas import (
     AuthorPage,
     AuthorPatchSchema,
@@ -19,10 +18,12 @@ from api.content.schemas import (
 )
 from api.content.taxonomy import authors, tags
 from api.content.views import author_schema, tag_schema
-from api.docs import problems, staff
-from api.pagination import CursorCodec, PageArgsSchema
-from api.parsing import Blueprint
-from api.responses import created, json_response, page_body
+from api.infra.pagination import CursorCodec
+from api.web.conditional import if_match_guard
+from api.web.contract import problems, staff
+from api.web.fields import PageArgsSchema
+from api.web.parsing import Blueprint
+from api.web.responses import created, json_response, page_body
 
 blp = Blueprint("taxonomy", __name__, url_prefix="/v1", description="Authors and tags")
 

@@ -10,7 +10,7 @@ import marshmallow as ma
 
 from api.content.reading import PostColumns, PostRecord
 from api.content.schemas import AuthorSchema, PostSchema, TagSchema
-from api.schemas import rfc3339
+from api.web.fields import rfc3339
 
 AUTHOR_EMBEDDED = ("id", "slug", "name", "bio", "website", "avatar_url")
 TAG_EMBEDDED = ("id", "slug", "name", "description")

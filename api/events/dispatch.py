@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from api.events.feed import type_matches
 from api.events.models import Event, EventCursor
-from api.events.services import type_matches
-from api.extensions import db
+from api.infra.database import db
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]

@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.extensions import db
-from api.types import UTCDateTime, utcnow
+from api.infra.database import db
+from api.infra.timestamps import UTCDateTime, utcnow
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 EventId = BigInteger().with_variant(Integer, "sqlite")

@@ -7,11 +7,11 @@ from flask.views import MethodView
 
 from api.auth.guard import requires
 from api.auth.policy import Permission
-from api.docs import problems, staff
-from api.events import services
+from api.events import feed
 from api.events.schemas import EventFeedArgs, EventPage, feed_item
-from api.parsing import Blueprint
-from api.responses import json_response
+from api.web.contract import problems, staff
+from api.web.parsing import Blueprint
+from api.web.responses import json_response
 
 blp = Blueprint("events", __name__, url_prefix="/v1", description="Event feed")
 
@@ -26,7 +26,7 @@ class Events(MethodView):
     def get(self, args):
         """List events after an id, oldest first (catch up or replay)"""
         patterns = [p.strip() for p in args.get("types", "").split(",") if p.strip()]
-        events = services.feed_rows(args["after"], args["limit"], patterns)
+        events = feed.feed_rows(args["after"], args["limit"], patterns)
         body = {"items": [feed_item(event) for event in events], "next": None}
         headers = {}
         if len(events) == args["limit"]:

@@ -1,8 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from api.pagination import MAX_LIMIT
-from api.schemas import Timestamp, page_schema, rfc3339
+from api.web.fields import MAX_LIMIT, Timestamp, page_schema, rfc3339
 
 
 class EventSchema(ma.Schema):

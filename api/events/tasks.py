@@ -1,5 +1,5 @@
 from api.events.dispatch import dispatch_pending
-from api.worker import app_periodic_task, app_task, every_minute
+from api.infra.queue import app_periodic_task, app_task, every_minute
 
 
 @app_periodic_task(every_minute())

@@ -18,8 +18,8 @@ import threading
 from flask import Flask
 
 from api.events.dispatch import dispatch_pending
-from api.events.services import latest_event_id
-from api.extensions import db
+from api.events.feed import latest_event_id
+from api.infra.database import db
 
 log = logging.getLogger(__name__)
 

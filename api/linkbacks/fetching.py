@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from api.outbound import GuardedClient, OutboundPolicy
+from api.infra.outbound import GuardedClient, OutboundPolicy
 
 USER_AGENT = "Marginalia/0.1 (+pingback; webmention)"
 # A pingback received over XML-RPC is verified while its sender waits for the answer.

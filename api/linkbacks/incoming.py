@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from api.comments.services import add_pingback, trash_pingback
 from api.content.services import PostRef, find_post
 from api.errors import DomainError
-from api.events.services import after_commit
-from api.extensions import db
+from api.events.outbox import after_commit
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.linkbacks import targets
 from api.linkbacks import xmlrpc as codes
 from api.linkbacks.fetching import REQUEST_TIME_BUDGET, guarded_client
@@ -29,7 +30,6 @@ from api.linkbacks.models import ReceivedWebmention
 from api.linkbacks.retries import LEASE, next_attempt_at
 from api.linkbacks.urls import is_http_url, same_resource
 from api.linkbacks.verification import LINKED, NO_LINK, UNAVAILABLE, SourceCheck, check_source
-from api.types import utcnow
 
 VERIFY_BATCH = 25
 
@@ -157,8 +157,8 @@ def receive_webmention(source_url: str, target_url: str, ip_address: str | None)
 
 
 def _queue_verification() -> None:
+    from api.infra.queue import enqueue_after_commit, huey
     from api.linkbacks.tasks import verify_received_webmentions
-    from api.worker import enqueue_after_commit, huey
 
     if not huey.immediate:  # tests call verify_due_webmentions themselves
         enqueue_after_commit(verify_received_webmentions)

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.extensions import db
-from api.types import UTCDateTime, utcnow
+from api.infra.database import db
+from api.infra.timestamps import UTCDateTime, utcnow
 
 # Outgoing ping to another site: waiting (or waiting for a retry), done, given up, the
 # target offers no endpoint, or the post stopped linking it before it was sent.

@@ -12,9 +12,8 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
-from api.docs import problems, staff
-from api.errors import PROBLEM_MIMETYPE, BadRequest, ProblemSchema
-from api.extensions import limiter
+from api.errors import BadRequest
+from api.infra.pagination import CursorCodec
 from api.linkbacks import incoming, services
 from api.linkbacks.schemas import (
     OutgoingLinkbackPage,
@@ -22,10 +21,13 @@ from api.linkbacks.schemas import (
     WebmentionAcceptedSchema,
     WebmentionForm,
 )
-from api.network import client_ip
-from api.pagination import CursorCodec, PageArgsSchema
-from api.parsing import Blueprint
-from api.responses import json_response, page_body
+from api.web.clients import client_ip
+from api.web.contract import problems, staff
+from api.web.fields import PageArgsSchema
+from api.web.parsing import Blueprint
+from api.web.problems import PROBLEM_MIMETYPE, ProblemSchema
+from api.web.ratelimits import limiter
+from api.web.responses import json_response, page_body
 
 blp = Blueprint("linkbacks", __name__, description="Pingbacks and Webmentions")
 

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.linkbacks.urls import MAX_URL_LENGTH
-from api.schemas import Timestamp, page_schema
+from api.web.fields import Timestamp, page_schema
 
 
 class WebmentionForm(ma.Schema):

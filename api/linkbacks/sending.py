@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 from xmlrpc.client import Fault
 
+from api.infra.outbound import FetchResult, GuardedClient, OutboundError
 from api.linkbacks import xmlrpc
 from api.linkbacks.discovery import PINGBACK, WEBMENTION, Endpoint, discover
 from api.linkbacks.retries import TRANSIENT_REASONS, is_transient_status
-from api.outbound import FetchResult, GuardedClient, OutboundError
 
 ERROR_CHARS = 500  # what the outcome row keeps of an error
 

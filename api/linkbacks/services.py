@@ -21,8 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from api.auth.policy import Actor
 from api.comments.services import add_pingback, restore_pingback, trash_pingback
 from api.content.services import PostRef, find_post, get_post, post_body_html
-from api.events.services import after_commit
-from api.extensions import db
+from api.events.outbox import after_commit
+from api.infra.database import db
+from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.timestamps import utcnow
 from api.linkbacks import targets
 from api.linkbacks.extraction import Link, extract_links
 from api.linkbacks.fetching import guarded_client
@@ -31,8 +33,6 @@ from api.linkbacks.retries import LEASE, next_attempt_at
 from api.linkbacks.sending import Outcome, send_linkback
 from api.linkbacks.urls import MAX_URL_LENGTH
 from api.linkbacks.verification import clip_title, excerpt_html
-from api.pagination import CursorCodec, Page, SortKey, paginate
-from api.types import utcnow
 
 log = logging.getLogger(__name__)
 POST_EVENTS = ["post.published", "post.updated", "post.unpublished", "post.deleted"]
@@ -177,8 +177,8 @@ def _forget_post(post_id: int) -> None:
 
 
 def _queue_sending() -> None:
+    from api.infra.queue import enqueue_after_commit, huey
     from api.linkbacks.tasks import send_pending_linkbacks
-    from api.worker import enqueue_after_commit, huey
 
     if not huey.immediate:  # tests call send_due_linkbacks themselves
         enqueue_after_commit(send_pending_linkbacks)

@@ -6,10 +6,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from api.content.services import PostRef, find_post
-from api.extensions import db
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.linkbacks.models import PreviousSlug
 from api.linkbacks.urls import SitePattern, site_pattern
-from api.types import utcnow
 
 
 def site_url() -> str:

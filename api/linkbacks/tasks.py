@@ -1,9 +1,9 @@
 """Linkback work for the worker: pinging other sites, verifying received Webmentions."""
 
+from api.infra.queue import app_periodic_task, app_task, every_minute
 from api.linkbacks import consumer  # noqa: F401  (the worker dispatches to it)
 from api.linkbacks.incoming import verify_due_webmentions
 from api.linkbacks.services import send_due_linkbacks
-from api.worker import app_periodic_task, app_task, every_minute
 
 
 @app_task()

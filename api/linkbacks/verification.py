@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from api.infra.outbound import GuardedClient, OutboundError
 from api.linkbacks.extraction import ELLIPSIS, extract_links
 from api.linkbacks.retries import TRANSIENT_REASONS, is_transient_status
-from api.outbound import GuardedClient, OutboundError
 from api.rendering import plain_text, sanitize_html
 
 TITLE_CHARS = 200  # a pingback entry's author name holds this much

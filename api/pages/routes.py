@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request, send_from_directory
 
-from api.observability import SECURITY_HEADERS
+from api.web.observability import SECURITY_HEADERS
 
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -25,10 +25,10 @@ from flask import current_app
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from api.events.feed import events_by_id
 from api.events.schemas import EventSchema
-from api.events.services import events_by_id
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.webhooks.crypto import SecretUnreadable, signing_key, unseal
 from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from api.webhooks.retry import Result, Verdict, judge

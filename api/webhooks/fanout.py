@@ -15,9 +15,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from api.events.dispatch import consumer
-from api.events.services import after_commit, type_matches
-from api.extensions import db
-from api.types import utcnow
+from api.events.feed import type_matches
+from api.events.outbox import after_commit
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 TEST_EVENT = "webhook.test"  # sent to one endpoint only, never fanned out

@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.extensions import db
-from api.types import UTCDateTime, utcnow
+from api.infra.database import db
+from api.infra.timestamps import UTCDateTime, utcnow
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; the events table uses the same.
 BigId = BigInteger().with_variant(Integer, "sqlite")

@@ -7,11 +7,12 @@ from flask.views import MethodView
 
 from api.auth.guard import requires
 from api.auth.policy import Permission
-from api.conditional import if_match_guard
-from api.docs import problems, staff
-from api.pagination import CursorCodec, PageArgsSchema
-from api.parsing import Blueprint
-from api.responses import created, json_response, page_body
+from api.infra.pagination import CursorCodec
+from api.web.conditional import if_match_guard
+from api.web.contract import problems, staff
+from api.web.fields import PageArgsSchema
+from api.web.parsing import Blueprint
+from api.web.responses import created, json_response, page_body
 from api.webhooks import fanout as fanout  # registers the outbox consumer in every process
 from api.webhooks import services
 from api.webhooks.schemas import (

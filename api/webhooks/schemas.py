@@ -3,8 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.pagination import PageArgsSchema
-from api.schemas import Timestamp, page_schema
+from api.web.fields import PageArgsSchema, Timestamp, page_schema
 from api.webhooks.models import DELIVERY_STATUSES
 
 EVENT_PATTERN = validate.Regexp(

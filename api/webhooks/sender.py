@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from api.outbound import GuardedClient, OutboundError, OutboundPolicy
+from api.infra.outbound import GuardedClient, OutboundError, OutboundPolicy
 from api.webhooks.crypto import signature_header
 from api.webhooks.retry import Result
 

@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from api.events.services import after_commit, record_event_now
-from api.extensions import db
-from api.outbound import OutboundError, OutboundPolicy, check_url
-from api.pagination import CursorCodec, Page, SortKey, paginate
-from api.types import utcnow
+from api.events.outbox import after_commit, record_event_now
+from api.infra.database import db
+from api.infra.outbound import OutboundError, OutboundPolicy, check_url
+from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.timestamps import utcnow
 from api.webhooks.crypto import generate_secret, seal
 from api.webhooks.fanout import TEST_EVENT
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from huey import crontab
 from huey.constants import EmptyData
 
-from api.types import utcnow
+from api.infra.queue import app_periodic_task, app_task, every_minute, huey
+from api.infra.timestamps import utcnow
 from api.webhooks import delivery
 from api.webhooks import fanout as fanout  # registers the outbox consumer
-from api.worker import app_periodic_task, app_task, every_minute, huey
 
 log = logging.getLogger(__name__)
 _PENDING = "marginalia:webhook-drain:{}"  # "a drain of this endpoint is already queued"

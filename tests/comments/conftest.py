@@ -11,8 +11,8 @@ from sqlalchemy import select
 from api.comments import status_counts
 from api.comments.models import Comment
 from api.comments.services import comment_data, recount
-from api.events.services import record_event
-from api.extensions import db
+from api.events.outbox import record_event
+from api.infra.database import db
 from tests.comments.helpers import Issuer, new_ip
 
 

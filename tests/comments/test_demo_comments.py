@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.demo.loader import POST_SLUG, load_demo
-from api.extensions import db
+from api.infra.database import db
 
 
 def test_demo_post_has_approved_comments_a_reply_and_a_pending_one(app, client, all_comments):

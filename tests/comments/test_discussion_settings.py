@@ -108,7 +108,7 @@ def test_stored_values_a_release_no_longer_accepts_fall_back_to_the_defaults(app
     """A stored key that was renamed, or a value outside a tightened range, is skipped:
     the rest of the stored changes still apply, and the site keeps taking comments."""
     from api.comments.models import DiscussionSettingsRow
-    from api.extensions import db
+    from api.infra.database import db
 
     with app.app_context():
         db.session.add(

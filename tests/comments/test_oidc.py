@@ -13,7 +13,7 @@ import time
 import pytest
 from joserfc.jwk import RSAKey
 
-from api.comments import oidc
+from api.auth import oidc
 from tests.comments.helpers import Issuer, bearer
 
 

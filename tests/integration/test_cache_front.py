@@ -15,11 +15,11 @@ from flask import request_started
 from flask_limiter import Limit
 from werkzeug.test import Client, TestResponse
 
-from api.cache import cache_key, response_cache
+from api.cache.responses import cache_key, response_cache
 from api.content.routes import Post
-from api.extensions import limiter
-from api.network import client_ip
-from api.observability import JsonFormatter
+from api.web.clients import client_ip
+from api.web.observability import JsonFormatter
+from api.web.ratelimits import limiter
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_REQUEST = ("X-Request-ID", "Date")

@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from openapi_spec_validator import validate
 
-from api.extensions import db
-from api.meta import openapi_document
-from api.migration_support import include_object
+from api.infra.database import db
+from api.infra.migrations import include_object
+from api.web.meta import openapi_document
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from api.content.services import publish_due_posts
 from api.events import dispatch
 from api.events.models import EventCursor
-from api.extensions import db
+from api.infra.database import db
 from tests.conftest import bearer
 
 

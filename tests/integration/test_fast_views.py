@@ -24,11 +24,11 @@ from api.content import reading
 from api.content.models import Author, Post, Tag
 from api.content.schemas import POST_FIELDS
 from api.content.views import post_columns, post_dumper, post_schema, single_post_schema
+from api.events.feed import feed_rows
 from api.events.models import Event
 from api.events.schemas import EventSchema, feed_item
-from api.events.services import feed_rows
-from api.extensions import db
-from api.pagination import CursorCodec
+from api.infra.database import db
+from api.infra.pagination import CursorCodec
 from tests.conftest import bearer
 
 SITE = "https://blog.example/{slug}/"
@@ -219,7 +219,7 @@ def test_post_lists_and_posts_over_http_equal_the_schema_dump(app, client, admin
 
 
 def _author_token(app, slug: str) -> str:
-    from api.auth.services import create_token
+    from api.auth.tokens import create_token
 
     with app.app_context():
         _, plain = create_token("own", "author", slug)

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import event
 
 from api.comments.services import import_comment
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 
 WATCHED = ("posts", "comments")
 _TABLES = "|".join(WATCHED)

@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from api.extensions import db
+from api.infra.database import db
 from tests.conftest import ON_POSTGRES
 
 _INSERT_TAG = text(

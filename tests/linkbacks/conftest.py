@@ -17,10 +17,10 @@ from sqlalchemy import select as sql_select
 from werkzeug.serving import make_server
 
 import api.linkbacks.consumer  # noqa: F401  (registers the dispatch consumer)
-from api import outbound
 from api.comments.models import Comment
 from api.events.dispatch import dispatch_pending
-from api.extensions import db
+from api.infra import outbound
+from api.infra.database import db
 from tests.conftest import assert_untouched  # noqa: F401  (the linkbacks tests import it here)
 
 LOOPBACK = "127.0.0.1"

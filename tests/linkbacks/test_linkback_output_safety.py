@@ -5,8 +5,8 @@ from xmlrpc.client import dumps
 
 from api.comments.models import Comment
 from api.comments.services import comment_data, recount
-from api.events.services import record_event
-from api.extensions import db
+from api.events.outbox import record_event
+from api.infra.database import db
 from tests.linkbacks.conftest import Page, html_page
 from tests.unit.test_rendering import VECTORS, active_content
 

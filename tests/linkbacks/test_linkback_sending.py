@@ -11,11 +11,11 @@ from xmlrpc.server import SimpleXMLRPCServer
 import pytest
 from sqlalchemy import select, update
 
-from api.extensions import db
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.linkbacks import services
 from api.linkbacks.models import OutgoingLinkback
 from api.linkbacks.retries import MAX_ATTEMPTS
-from api.types import utcnow
 from tests.linkbacks.conftest import LOOPBACK, Page, assert_untouched, html_page
 
 WEBMENTION_PAGE = Page(

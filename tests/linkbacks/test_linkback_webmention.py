@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from api.extensions import db
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.linkbacks.incoming import verify_due_webmentions
 from api.linkbacks.models import ReceivedWebmention
-from api.types import utcnow
 from tests.linkbacks.conftest import LOOPBACK, Page, assert_untouched, html_page
 
 

@@ -9,7 +9,7 @@ from xmlrpc.client import Fault, ServerProxy, loads
 
 import pytest
 
-from api.extensions import db
+from api.infra.database import db
 from api.linkbacks import incoming
 from api.linkbacks.xmlrpc import call_body
 from tests.linkbacks.conftest import LOOPBACK, Page, assert_untouched, html_page

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from api.comments import status_counts
-from api.extensions import db
+from api.infra.database import db
 from tests.comments.helpers import new_ip
 from tests.conftest import bearer
 
@@ -102,7 +102,7 @@ def stored_ip(in_app) -> Callable[[int], str]:
 def bulk_pending(in_app, post) -> Callable[[int], list[int]]:
     """Many pending comments at once, as an import makes them (no rate limits)."""
     from api.comments.services import import_comment
-    from api.types import utcnow
+    from api.infra.timestamps import utcnow
 
     def make(n: int, *, status: str = "pending", post_id: int | None = None) -> list[int]:
         def create():

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from api.comments.models import Comment
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from tests.moderation.helpers import decide
 
 

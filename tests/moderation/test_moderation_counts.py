@@ -3,8 +3,9 @@ fresh GROUP BY over the comments says."""
 
 from datetime import timedelta
 
-from api.comments import purge, services
-from api.types import utcnow
+from api.comments import services
+from api.infra.timestamps import utcnow
+from api.moderation import purge
 from tests.moderation.helpers import decide
 
 

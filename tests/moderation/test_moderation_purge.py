@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from api.comments import purge
 from api.comments.models import Comment
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
+from api.moderation import purge
 from tests.moderation.helpers import decide
 
 
@@ -78,8 +78,8 @@ def test_a_purged_parent_leaves_its_replies(app, client, moderator, comment, in_
 def test_the_worker_task_and_the_command_purge(app, client, moderator, bulk_pending, in_app):
     import api.tasks  # noqa: F401  (what the worker imports)
     from api.cli import cli
-    from api.comments.tasks import purge_spam_and_trash
-    from api.worker import huey
+    from api.infra.queue import huey
+    from api.moderation.tasks import purge_spam_and_trash
 
     first, second = bulk_pending(2)
     decide(client, moderator, first, "trash")

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from api.comments.models import Comment
 from api.comments.services import add_pingback
-from api.extensions import db
+from api.infra.database import db
 from tests.comments.helpers import new_ip
 from tests.moderation.helpers import decide
 

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from api.comments.transitions import ALLOWED, EVENTS, refusal
+from api.moderation.transitions import ALLOWED, EVENTS, refusal
 
 STATUSES = ("pending", "approved", "spam", "trash")
 EXPECTED = {

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from api.comments import moderation
 from api.comments.models import Comment
-from api.comments.moderation_schemas import ModerationCommentSchema
-from api.comments.moderation_views import core_view, schema_view
-from api.conditional import etag_of_data
-from api.extensions import db
+from api.infra.database import db
+from api.moderation import queue as moderation
+from api.moderation.schemas import ModerationCommentSchema
+from api.moderation.views import core_view, schema_view
+from api.web.conditional import etag_of_data
 
 _claim = ModerationCommentSchema(only=("claim",))
 

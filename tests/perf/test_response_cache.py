@@ -1,10 +1,10 @@
 """The response cache: fast anonymous reads that are never stale after a write."""
 
-from api.cache import response_cache
+from api.cache.responses import response_cache
 from api.content import services
 from api.content.taxonomy import tags
 from api.demo.loader import SYSTEM
-from api.extensions import db
+from api.infra.database import db
 
 
 def _cache(app):
@@ -87,7 +87,7 @@ def test_the_cache_can_be_switched_off(test_settings):
 
     from flask import Flask
 
-    from api import cache
+    from api.cache import responses as cache
 
     bare = Flask("off")
     bare.config["MARGINALIA"] = replace(test_settings, response_cache=False)

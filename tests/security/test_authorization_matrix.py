@@ -10,7 +10,8 @@ import yaml
 
 from api.auth.policy import Role
 from api.demo.loader import AUTHOR, POST_SLUG, load_demo
-from api.extensions import db, limiter
+from api.infra.database import db
+from api.web.ratelimits import limiter
 from tests.conftest import bearer
 
 PUBLIC = "public"  # no token needed; a presented token must still be valid

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.demo.loader import load_demo
-from api.extensions import db
+from api.infra.database import db
 from tests.conftest import bearer
 
 EXAMPLES = int(os.environ.get("MARGINALIA_FUZZ_EXAMPLES", "15"))

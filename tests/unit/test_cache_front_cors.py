@@ -8,7 +8,7 @@ from flask_cors import CORS
 from werkzeug.test import EnvironBuilder
 
 from api.app import _cors_options
-from api.cache_front import CorsHeaders
+from api.cache.front import CorsHeaders
 from config import load_settings
 
 ORIGIN_SETTINGS = {

@@ -1,4 +1,4 @@
-"""Tests for api.outbound: SSRF refusals, DNS pinning, redirects, limits and timeouts.
+"""Tests for api.infra.outbound: SSRF refusals, DNS pinning, redirects, limits and timeouts.
 
 Only 127.0.0.1 is ever contacted. Refusals of other addresses are asserted through the
 `connects` fixture, which records every connect() and refuses anything not loopback, and
@@ -24,8 +24,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api import outbound
-from api.outbound import (
+from api.infra import outbound
+from api.infra.outbound import (
     BlockedTarget,
     FetchResult,
     GuardedClient,

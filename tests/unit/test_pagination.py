@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Column, DateTime, Integer
 
-from api.pagination import CursorCodec, InvalidCursor, SortKey
+from api.infra.pagination import CursorCodec, InvalidCursor, SortKey
 
 KEYS = [SortKey(Column("at", DateTime), True, "datetime"), SortKey(Column("id", Integer), True)]
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from api.shared_reads import SharedRead
+from api.cache.shared_reads import SharedRead
 
 
 class Database:

@@ -14,7 +14,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from api.events.dispatch import dispatch_pending
-from api.extensions import db
+from api.infra.database import db
 from api.webhooks.sender import close_thread_clients
 from api.webhooks.tasks import sweep
 

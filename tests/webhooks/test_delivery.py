@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from api.events.dispatch import dispatch_pending
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 from api.webhooks.delivery import drain_endpoint
 from api.webhooks.sender import close_thread_clients
 
@@ -81,7 +81,7 @@ def test_fan_out_is_idempotent(app, receiver, hook, publish, work):
     hook(receiver.url, ["post.*"])
     publish("Once")
     with app.app_context():
-        from api.events.services import list_events
+        from api.events.feed import list_events
         from api.webhooks.fanout import add_deliveries
 
         event = list_events(0, 10, ["post.*"])[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from api.extensions import db
+from api.infra.database import db
 from api.webhooks import crypto
 from api.webhooks.models import WebhookEndpoint
 

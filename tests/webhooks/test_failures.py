@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from api.extensions import db
+from api.infra.database import db
 from api.webhooks.delivery import purge_log
 
 

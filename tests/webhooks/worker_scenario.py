@@ -12,8 +12,8 @@ import sys
 from flask_migrate import upgrade
 
 from api.app import create_app
-from api.events.services import record_event
-from api.extensions import db
+from api.events.outbox import record_event
+from api.infra.database import db
 from api.webhooks.services import create_endpoint
 from config import load_settings
 

@@ -11,8 +11,8 @@ from api.auth.models import ApiToken
 from api.auth.policy import Actor, Role
 from api.content.taxonomy import author_id_for_slug
 from api.errors import InvalidInput, NotFound, Unauthorized
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
 
 TOKEN_PREFIX = "mgl_"  # noqa: S105  (a prefix, not a secret)
 

@@ -17,7 +17,7 @@ import marshmallow as ma
 from flask import Flask, request
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from api.errors import problem
+from api.web.problems import problem
 
 # Control characters other than tab and newlines, and lone surrogates (which JSON escapes
 # can produce but UTF-8 cannot store).

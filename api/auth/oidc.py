@@ -43,7 +43,7 @@ from joserfc.errors import (
 from joserfc.jwk import JWKRegistry, Key
 
 from api.errors import DomainError, Unauthorized
-from api.outbound import GuardedClient, OutboundError, OutboundPolicy
+from api.infra.outbound import GuardedClient, OutboundError, OutboundPolicy
 from config import Settings
 
 log = logging.getLogger(__name__)

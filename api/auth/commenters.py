@@ -14,10 +14,10 @@ import hashlib
 from flask import current_app, g, request
 
 from api.auth.guard import bearer_token
-from api.auth.services import is_staff_token
-from api.comments.oidc import Identity, InvalidToken, verifier_for
+from api.auth.oidc import Identity, InvalidToken, verifier_for
+from api.auth.tokens import is_staff_token
 from api.errors import DomainError, Unauthorized
-from api.network import client_ip
+from api.web.clients import client_ip
 
 _UNSET = object()
 

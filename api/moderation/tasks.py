@@ -3,8 +3,8 @@
 from flask import current_app
 from huey import crontab
 
-from api.comments.purge import purge
-from api.worker import app_periodic_task
+from api.infra.queue import app_periodic_task
+from api.moderation.purge import purge
 
 
 @app_periodic_task(crontab(minute="17"))

@@ -8,8 +8,10 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
-from api.comments import audit, claims, moderation
-from api.comments.moderation_schemas import (
+from api.infra.pagination import CursorCodec
+from api.moderation import audit, claims
+from api.moderation import queue as moderation
+from api.moderation.schemas import (
     BatchDecisionSchema,
     BatchResultSchema,
     ClaimArgsSchema,
@@ -23,12 +25,11 @@ from api.comments.moderation_schemas import (
     ModerationPage,
     QueueArgsSchema,
 )
-from api.comments.moderation_views import core_view, item_view
-from api.conditional import if_match_guard
-from api.docs import problems, staff
-from api.pagination import CursorCodec
-from api.parsing import Blueprint
-from api.responses import json_response, page_body
+from api.moderation.views import core_view, item_view
+from api.web.conditional import if_match_guard
+from api.web.contract import problems, staff
+from api.web.parsing import Blueprint
+from api.web.responses import json_response, page_body
 
 blp = Blueprint(
     "moderation",

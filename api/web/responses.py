@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, request
 
-from api.pagination import Page
+from api.infra.pagination import Page
 
 
 def page_body(page: Page, dump) -> tuple[dict, int, dict]:

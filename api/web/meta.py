@@ -9,9 +9,9 @@ import yaml
 from flask import Response, current_app
 from sqlalchemy import text
 
-from api.errors import problem
-from api.extensions import db
-from api.parsing import Blueprint
+from api.infra.database import db
+from api.web.parsing import Blueprint
+from api.web.problems import problem
 
 blp = Blueprint("meta", __name__, description="Health and the API contract")
 

@@ -21,9 +21,9 @@ from sqlalchemy import or_, select, update
 from api.auth.policy import Actor
 from api.comments import discussion
 from api.comments.models import Comment
-from api.comments.moderation import QueueItem, with_context
-from api.extensions import db
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.timestamps import utcnow
+from api.moderation.queue import QueueItem, with_context
 from config import Settings
 
 # On SQLite the candidates are read before this transaction writes, so another

@@ -1,12 +1,9 @@
-"""The extension objects, created unbound and attached in the app factory."""
+"""The database: SQLAlchemy bound in the app factory, Alembic through Flask-Migrate."""
 
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from api.network import client_ip
 
 # Named constraints make Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -24,6 +21,3 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-# Rate-limit headers are written by api/ratelimits.py (IETF RateLimit fields, and no
-# Retry-After on successful responses), not by Flask-Limiter.
-limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)

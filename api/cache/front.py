@@ -40,9 +40,9 @@ from flask_cors.core import (
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.http import http_date, is_entity_header, parse_etags
 
-from api.cache import ResponseCache, cache_key
-from api.conditional import public_cache_control
-from api.observability import SECURITY_HEADER_LIST, log_access, request_id_for
+from api.cache.responses import ResponseCache, cache_key
+from api.web.conditional import public_cache_control
+from api.web.observability import SECURITY_HEADER_LIST, log_access, request_id_for
 
 # Requests whose answer Flask's conditional handling shapes in ways the front does not
 # copy (make_conditional's 412 on If-Match, its Date on If-Modified-Since): Flask's

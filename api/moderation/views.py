@@ -7,12 +7,12 @@ same value is the `etag` field and the ETag header of the item's GET and PATCH.
 
 from __future__ import annotations
 
-from api.comments.moderation import QueueItem
-from api.comments.moderation_schemas import ModerationCommentSchema, ReasonSchema
-from api.conditional import etag_of_data
+from api.infra.timestamps import utcnow
+from api.moderation.queue import QueueItem
+from api.moderation.schemas import ModerationCommentSchema, ReasonSchema
 from api.rendering import plain_text
-from api.schemas import rfc3339
-from api.types import utcnow
+from api.web.conditional import etag_of_data
+from api.web.fields import rfc3339
 
 EXCERPT_CHARS = 140
 _schema = ModerationCommentSchema(exclude=("claim", "etag"))

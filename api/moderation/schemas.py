@@ -7,9 +7,8 @@ from marshmallow import validate
 
 from api.comments.intake import MAX_ID
 from api.comments.models import COMMENT_STATUSES, COMMENT_TYPES
-from api.comments.moderation import MAX_BATCH
-from api.pagination import PageArgsSchema
-from api.schemas import StrictBoolean, Timestamp, page_schema
+from api.moderation.queue import MAX_BATCH
+from api.web.fields import PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
 STATUS = validate.OneOf(COMMENT_STATUSES)
 RULE_NAME = validate.Regexp(r"^[a-z0-9_]{1,64}$", error="A rule name, like too_many_links.")

@@ -40,10 +40,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 from werkzeug.http import quote_etag
 
-from api import ratelimits
-from api.conditional import etag_of_bytes
-from api.extensions import limiter
-from api.shared_reads import SharedRead
+from api.cache.shared_reads import SharedRead
+from api.web import ratelimits
+from api.web.conditional import etag_of_bytes
+from api.web.ratelimits import limiter
 
 MAX_BODY_BYTES = 1 << 20  # bigger bodies are rare and would crowd everything else out
 _GENERATION = "SELECT max(id) FROM events"
@@ -176,7 +176,7 @@ def init_app(app: Flask, cors_options: dict | None = None) -> None:
     """Install the cache when `response_cache` is on; call after `finish_response` is
     registered, so the store hook sees the 200 before it can become a 304, and with
     the options CORS was set up with, so the front adds the same CORS headers."""
-    from api.cache_front import CacheFront
+    from api.cache.front import CacheFront
 
     settings = app.config["MARGINALIA"]
     if not settings.response_cache:

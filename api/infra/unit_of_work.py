@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, PreconditionFailed
-from api.extensions import db
+from api.infra.database import db
 
 
 def flush_or_refuse(*, conflict: str, stale: str) -> None:

@@ -12,32 +12,15 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-import marshmallow as ma
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.sql import ColumnElement
 
 from api.errors import DomainError
 
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-
 
 class InvalidCursor(DomainError):
     status, slug, title = 400, "invalid-cursor", "Invalid cursor"
-
-
-class PageArgsSchema(ma.Schema):
-    limit = ma.fields.Integer(
-        load_default=DEFAULT_LIMIT,
-        validate=ma.validate.Range(min=1, max=MAX_LIMIT),
-        metadata={"description": f"Items per page, 1-{MAX_LIMIT}"},
-    )
-    cursor = ma.fields.String(
-        load_default=None,
-        validate=ma.validate.Length(max=512),
-        metadata={"description": "Opaque cursor from the previous page's `next`"},
-    )
 
 
 @dataclass(frozen=True)

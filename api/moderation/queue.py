@@ -20,16 +20,17 @@ from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth.policy import Actor
-from api.comments import audit, discussion, status_counts, transitions
+from api.comments import discussion, status_counts
 from api.comments.intake import MAX_ID
 from api.comments.models import Comment
 from api.comments.services import comment_data, recount
 from api.content.services import PostRef, find_post, find_posts
 from api.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from api.events.services import record_event
-from api.extensions import db
-from api.pagination import CursorCodec, Page, SortKey, paginate
-from api.types import utcnow
+from api.events.outbox import record_event
+from api.infra.database import db
+from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.timestamps import utcnow
+from api.moderation import audit, transitions
 from config import Settings
 
 MAX_BATCH = 500

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.types import UTCDateTime
+from api.infra.timestamps import UTCDateTime
 
 # Full-text search structures live only in migrations: an FTS5 table with triggers on
 # SQLite, an expression GIN index on PostgreSQL. The models cannot express them.

@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from api.comments import audit, discussion, status_counts
-from api.comments.models import Comment, ModerationLogEntry
-from api.extensions import db
-from api.types import utcnow
+from api.comments import discussion, status_counts
+from api.comments.models import Comment
+from api.infra.database import db
+from api.infra.timestamps import utcnow
+from api.moderation import audit
+from api.moderation.models import ModerationLogEntry
 from config import Settings
 
 BATCH = 500

@@ -3,7 +3,7 @@
 Flask-Limiter 4 writes `X-RateLimit-Limit/-Remaining/-Reset` and a `Retry-After` on
 *every* limited response (a 202 included), and it overwrites the `Retry-After` a 429 or
 503 of our own already carries (a flood refusal's wait) with its window's reset. It
-does not write the IETF fields at all. So its header injection is off (api/extensions.py)
+does not write the IETF fields at all. So its header injection is off (below)
 and this hook writes, for every route with limits:
 
 * `RateLimit-Policy` and `RateLimit` as in draft-ietf-httpapi-ratelimit-headers (-08 and
@@ -20,12 +20,16 @@ import math
 import time
 
 from flask import Flask, Response
+from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name
 
-from api.extensions import limiter
+from api.web.clients import client_ip
 
 log = logging.getLogger(__name__)
 KINDS = ("ip", "identity", "post")
+
+# Its own header injection is off: add_rate_limit_headers writes them.
+limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
 
 
 def init_app(app: Flask) -> None:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from api.comments.models import ModerationLogEntry
-from api.extensions import db
-from api.pagination import CursorCodec, Page, SortKey, paginate
-from api.types import utcnow
+from api.infra.database import db
+from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.timestamps import utcnow
+from api.moderation.models import ModerationLogEntry
 
 PURGED = "purged"
 NEWEST_FIRST = (SortKey(ModerationLogEntry.id, True),)

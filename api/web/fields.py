@@ -78,3 +78,20 @@ class StrictBoolean(ma.fields.Boolean):
         if value is True or value is False:  # `0 == False`, so sets would let 0 through
             return value
         raise self.make_error("invalid", input=value)
+
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class PageArgsSchema(ma.Schema):
+    limit = ma.fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=ma.validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": f"Items per page, 1-{MAX_LIMIT}"},
+    )
+    cursor = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=512),
+        metadata={"description": "Opaque cursor from the previous page's `next`"},
+    )

@@ -8,7 +8,7 @@ from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api.errors import PROBLEM_MIMETYPE, ProblemSchema
+from api.web.problems import PROBLEM_MIMETYPE, ProblemSchema
 
 DESCRIPTIONS = {
     400: "Malformed request (bad JSON, bad cursor)",
