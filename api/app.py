@@ -11,11 +11,14 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 
+from api import wiring
 from api.auth import guard
 from api.cache import responses as cache
+from api.comments.discussion import configured_defaults
 from api.infra import sqlite
 from api.infra.database import db, migrate
 from api.infra.migrations import MIGRATE_OPTIONS
+from api.infra.queue import configure_queue
 from api.web import observability, parsing, problems, ratelimits
 from api.web.conditional import finish_response
 from api.web.contract import EveryOperationMay400, MarginaliaApi
@@ -49,8 +52,6 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     app.json.sort_keys = False  # schema order is stable already; sorting costs per request
     observability.configure_logging(settings.log_level)
 
-    import api.models  # noqa: F401  (every table in the metadata)
-
     db.init_app(app)
     with app.app_context():
         sqlite.serialise_writes(db.engine)
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     cache.init_app(app, cors_options)
 
     _register_blueprints(app)
-    _configure_queue(app)
+    wiring.install(app)
+    configure_queue(app)
     return app
 
 
@@ -122,8 +124,6 @@ def _flask_config(app: Flask, settings: Settings) -> dict:
 
 def _check_area_settings(settings: Settings) -> None:
     """Settings validated by their area, so a bad value fails at start, not mid-request."""
-    from api.comments.discussion import configured_defaults
-
     configured_defaults(settings)
 
 
@@ -207,13 +207,3 @@ def _register_blueprints(app: Flask) -> None:
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
-
-
-def _configure_queue(app: Flask) -> None:
-    from api.comments import status_counts
-    from api.events.outbox import install_session_hooks
-    from api.infra.queue import configure_queue
-
-    configure_queue(app)
-    install_session_hooks()  # idempotent: hooks are per process, not per app
-    status_counts.install_session_hooks()

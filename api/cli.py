@@ -72,7 +72,7 @@ def serve(workers, threads):
 @with_appcontext
 def worker(threads):
     """Run the task consumer (scheduled posts, event fan-out, deliveries)."""
-    from api.infra.queue import run_consumer
+    from api.worker import run_consumer
 
     run_consumer(workers=threads)
 
@@ -122,10 +122,12 @@ def token_create(role, name, author_slug):
     """Issue a token and print it once."""
     from api.auth.tokens import create_token
     from api.errors import DomainError
+    from api.infra.unit_of_work import unit_of_work
 
     upgrade_database()
     try:
-        _, plain = create_token(name or role, role, author_slug)
+        with unit_of_work():
+            _, plain = create_token(name or role, role, author_slug)
     except DomainError as exc:
         detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.errors or {}).items())
         raise click.ClickException(detail or exc.detail) from None
@@ -146,6 +148,14 @@ def openapi(output):
 
     output.write_text(openapi_document(current_app), encoding="utf-8")
     click.echo(f"Wrote {output}")
+
+
+@cli.command("event-types")
+def event_types():
+    """Print the event types, as the README's table lists them."""
+    from api.events.catalogue import markdown_table
+
+    click.echo(markdown_table(), nl=False)
 
 
 def main():

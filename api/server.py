@@ -45,7 +45,7 @@ def _start_inline_worker(worker) -> None:
     settings = worker.app.settings
     if not settings.runs_inline_worker:
         return
-    from api.infra.queue import start_inline_consumer
+    from api.worker import start_inline_consumer
 
     app = worker.wsgi
     lock_path = Path(app.instance_path) / "worker.lock"

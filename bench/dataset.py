@@ -28,9 +28,10 @@ from api.comments import status_counts
 from api.comments.models import Comment
 from api.comments.rules import Author as Commenter
 from api.content.models import Author, Post, Tag, post_tags
-from api.events.dispatch import consumer_names
 from api.events.models import Event, EventCursor
 from api.infra.database import db
+from api.infra.unit_of_work import unit_of_work
+from api.wiring import SUBSCRIPTIONS
 
 HOT_POST_COMMENTS = 500
 READERS = 5000
@@ -227,7 +228,9 @@ def load(
         )
         _bulk(Comment.__table__, rows, comments - have, "comments")
         _recount()
-        status_counts.rebuild()  # the services keep it; a bulk load sets it once
+        session.commit()
+        with unit_of_work():
+            status_counts.rebuild()  # the services keep it; a bulk load sets it once
     _consumers_caught_up()
     if postgres:
         session.execute(db.text("ANALYZE"))
@@ -243,10 +246,8 @@ def load(
 def _consumers_caught_up() -> None:
     """The outbox consumers start at the latest event, as on a site that has run for a
     while: the bench measures requests, not a first run through 10,000 old events."""
-    import api.tasks  # noqa: F401  (registers the consumers)
-
     latest = db.session.scalar(select(func.coalesce(func.max(Event.id), 0)))
-    for name in consumer_names():
+    for name in (subscription.consumer for subscription in SUBSCRIPTIONS):
         db.session.merge(EventCursor(name=name, last_event_id=latest))
 
 

@@ -68,6 +68,7 @@ def measure(env: dict, args) -> None:
     from api.comments.models import Comment
     from api.infra.database import db
     from api.infra.pagination import CursorCodec
+    from api.infra.unit_of_work import unit_of_work
     from config import load_settings
 
     settings = load_settings(
@@ -85,7 +86,8 @@ def measure(env: dict, args) -> None:
         started = time.perf_counter()
         counts = load(posts=100, comments=args.pending, authors=10, tags=20, pending_share=1.0)
         print(f"loaded {counts['comments']} comments in {time.perf_counter() - started:.0f}s")
-        _, token = create_token("bench moderator", "moderator", None)
+        with unit_of_work():
+            _, token = create_token("bench moderator", "moderator", None)
         # The cursor the 999th page's `next` carries: the key of its last item.
         last_of_999 = db.session.execute(
             select(Comment.created_at, Comment.id)

@@ -143,19 +143,20 @@ def wait_for(condition, timeout: float) -> None:
 
 
 def record(app, count: int) -> list[int]:
-    """Record `count` events in transactions of 100 (each commit queues a dispatch)."""
-    from api.events.outbox import record_event
+    """Record `count` events in units of work of 100."""
+    from api.events.catalogue import POST_UPDATED
+    from api.events.outbox import record_event_now
     from api.infra.database import db
+    from api.infra.unit_of_work import unit_of_work
 
     ids = []
     with app.app_context():
         for start in range(0, count, 100):
-            batch = [
-                record_event("post.updated", {"post": {"number": n, "title": "x" * 150}})
-                for n in range(start, min(start + 100, count))
-            ]
-            db.session.commit()
-            ids += [event.id for event in batch]
+            with unit_of_work():
+                ids += [
+                    record_event_now(POST_UPDATED, {"post": {"number": n, "title": "x" * 150}}).id
+                    for n in range(start, min(start + 100, count))
+                ]
         db.session.remove()
     return ids
 
@@ -189,8 +190,10 @@ def throughput(app, env, args, arrivals, log, *, predispatch: bool) -> float:
 
 
 def latency(app, env, args, arrivals, log) -> list[float]:
-    from api.events.outbox import record_event
+    from api.events.catalogue import POST_UPDATED
+    from api.events.outbox import record_event_now
     from api.infra.database import db
+    from api.infra.unit_of_work import unit_of_work
 
     arrivals.reset()
     worker = start_worker(env, args.threads, log)
@@ -200,9 +203,9 @@ def latency(app, env, args, arrivals, log) -> list[float]:
         interval = 1 / args.rate
         with app.app_context():
             for n in range(args.latency_events):
-                event = record_event("post.updated", {"post": {"number": n}})
-                db.session.commit()
-                committed[str(event.id)] = time.time()
+                with unit_of_work():
+                    event_id = record_event_now(POST_UPDATED, {"post": {"number": n}}).id
+                committed[str(event_id)] = time.time()
                 time.sleep(interval)
             db.session.remove()
         wait_for(lambda: all(i in arrivals.times for i in committed), 60)

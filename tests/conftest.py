@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from api import create_app
 from api.cache.responses import response_cache
 from api.infra.database import db
+from api.infra.unit_of_work import unit_of_work
 from api.web.ratelimits import limiter
 from config import load_settings
 
@@ -146,7 +147,8 @@ def make_token(app) -> Callable[..., str]:
 
     def issue(role: str, author: str | None = None, name: str | None = None) -> str:
         with app.app_context():
-            _, plain = create_token(name or role, role, author)
+            with unit_of_work():
+                _, plain = create_token(name or role, role, author)
             db.session.remove()
         return plain
 
@@ -188,6 +190,50 @@ def publish(client, admin, author) -> Callable[..., dict]:
         return response.get_json()
 
     return create
+
+
+@pytest.fixture
+def in_app(app) -> Callable:
+    """Run `fn` in an app context, as the worker would, and hand back its result."""
+
+    def run(fn, *args, **kwargs):
+        with app.app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+@pytest.fixture
+def in_unit_of_work(app) -> Callable:
+    """Run a service `fn` as a route or task would: in a unit of work of its own."""
+
+    def run(fn, *args, **kwargs):
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+@pytest.fixture
+def subscribe(app, monkeypatch) -> Callable[..., None]:
+    """Add a consumer to the app's event dispatcher for this test (as the wiring table
+    does for the real ones)."""
+    from api.events.dispatch import Subscription, dispatcher_of
+
+    dispatcher = dispatcher_of(app)
+
+    def add(consumer: str, event_types, handler) -> None:
+        added = Subscription(consumer, tuple(event_types), handler)
+        monkeypatch.setattr(dispatcher, "subscriptions", (*dispatcher.subscriptions, added))
+
+    return add
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from api.auth import tokens as services
 from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.auth.schemas import NewTokenSchema, TokenListSchema, TokenSchema
+from api.infra.unit_of_work import unit_of_work
 from api.web.contract import problems, staff
 from api.web.parsing import Blueprint
 from api.web.responses import json_response
@@ -30,7 +31,8 @@ class Tokens(MethodView):
     @problems(blp, 400, 401, 403, 404, 422)
     def post(self, data):
         """Issue a token; its value is in this response only"""
-        token, plain = services.create_token(data["name"], data["role"], data.get("author"))
+        with unit_of_work():
+            token, plain = services.create_token(data["name"], data["role"], data.get("author"))
         body = NewTokenSchema().dump(token)
         body["token"] = plain
         return json_response(body, 201)
@@ -44,4 +46,5 @@ class Token(MethodView):
     @problems(blp, 401, 403, 404)
     def delete(self, token_id):
         """Revoke a token; it stops working at once"""
-        services.revoke_token(token_id)
+        with unit_of_work():
+            services.revoke_token(token_id)

@@ -40,7 +40,7 @@ from flask_cors.core import (
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.http import http_date, is_entity_header, parse_etags
 
-from api.cache.responses import ResponseCache, cache_key
+from api.cache.store import ResponseCache, cache_key
 from api.web.conditional import public_cache_control
 from api.web.observability import SECURITY_HEADER_LIST, log_access, request_id_for
 

@@ -13,11 +13,10 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from api.comments.models import DiscussionSettingsRow
-from api.errors import InvalidInput, PreconditionFailed
+from api.errors import Conflict, InvalidInput, PreconditionFailed
+from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.timestamps import utcnow
 from config import ConfigError, Settings
@@ -153,7 +152,7 @@ def update(
     changes: dict[str, Any],
     precondition: Callable[[DiscussionSettings], None] | None,
 ) -> DiscussionSettings:
-    """Apply an admin's changes (validated as a whole) and store them; one commit."""
+    """Apply an admin's changes (validated as a whole) and store them."""
     row = db.session.scalar(
         select(DiscussionSettingsRow).where(DiscussionSettingsRow.id == ROW_ID).with_for_update()
     )
@@ -172,19 +171,18 @@ def update(
     stored.update({key: after.as_dict()[key] for key in changes})
     row.values = stored
     row.updated_at = utcnow()
+    # Another admin saving first (an update, or the very first row) is a stale If-Match.
+    stale = "The settings changed while being saved; retry."
     try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError):
-        # Another admin saved first (an update, or the very first row).
-        db.session.rollback()
-        raise PreconditionFailed("The settings changed while being saved; retry.") from None
-    db.session.commit()
+        unit_of_work.flush(stale=stale)
+    except Conflict:
+        raise PreconditionFailed(stale) from None
     return after
 
 
 def add_disallowed_keys(settings: Settings, keys: list[str]) -> None:
     """A moderator marked an author's comment spam and asked to block them: their email
-    and IP join the disallowed keys, in the caller's transaction (the caller commits)."""
+    and IP join the disallowed keys, in the caller's unit of work."""
     row = db.session.scalar(
         select(DiscussionSettingsRow).where(DiscussionSettingsRow.id == ROW_ID).with_for_update()
     )

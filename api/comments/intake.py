@@ -1,4 +1,4 @@
-"""Comment intake: submitting, editing and withdrawing a comment (one commit each).
+"""Comment intake: submitting, editing and withdrawing a comment (in the caller's unit of work).
 
 Submitting: the post must be published; the refusal rules may refuse the comment (403
 closed, 429 flood, 409 duplicate); otherwise it is stored with the status and reasons
@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, exists, func, insert, null, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth.oidc import Identity
 from api.comments import discussion, rules, status_counts
 from api.comments.discussion import DiscussionSettings
-from api.comments.models import COMMENT_STATUSES, Comment
+from api.comments.models import COMMENT_STATUSES, MAX_ID, Comment
 from api.comments.services import comment_data, recount
 from api.content.services import PostRef, find_post
 from api.errors import (
@@ -30,18 +29,18 @@ from api.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    PreconditionFailed,
     TooManyRequests,
     Unauthorized,
 )
+from api.events import catalogue as events
 from api.events.outbox import record_event
+from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.timestamps import utcnow
 from api.rendering import render_comment
 from config import Settings
 
 EDIT_TOKEN_PREFIX = "mglc_"  # noqa: S105  (a prefix, not a secret)
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse them
 ANONYMOUS_NAME = "Anonymous"
 _LIVE_STATUSES = tuple(status for status in COMMENT_STATUSES if status != "trash")
 
@@ -140,11 +139,12 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     # One Core INSERT, as late as it can be: the unit of work's flush cost twice as
     # much, and the write lock (SQLite) is held from here to the commit.
     comment = Comment(id=db.session.execute(_INSERT_COMMENT, row).scalar_one(), **row)
-    record_event("comment.created", {"comment": comment_data(comment), "rules": decision.rules})
+    record_event(
+        events.COMMENT_CREATED, {"comment": comment_data(comment), "rules": decision.rules}
+    )
     status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)
-    db.session.commit()
     # `comment` was never in the session: it is exactly the row written, for the receipt.
     return Receipt(comment, token, editable_until(comment, tuning))
 
@@ -344,7 +344,6 @@ def own_comment(comment_id: int, token: str | None, *, lock: bool = False) -> Co
 
 def _ensure_editable(comment: Comment, tuning: DiscussionSettings) -> None:
     if utcnow() > editable_until(comment, tuning):
-        db.session.rollback()
         minutes = tuning.edit_window // 60
         raise Forbidden(
             f"The edit window ({minutes} minutes after posting) has closed."
@@ -404,11 +403,12 @@ def edit_comment(
     ]
     comment.updated_at = utcnow()
     _flush(comment)
-    record_event("comment.updated", {"comment": comment_data(comment), "rules": decision.rules})
+    record_event(
+        events.COMMENT_UPDATED, {"comment": comment_data(comment), "rules": decision.rules}
+    )
     status_counts.moved(before, status)
     if was_approved != (status == "approved"):
         recount(comment.post_id)
-    db.session.commit()
     return comment
 
 
@@ -429,17 +429,13 @@ def withdraw_comment(
     ]
     _flush(comment)
     record_event(
-        "comment.trashed", {"comment": comment_data(comment), "reason": "deleted by its author"}
+        events.COMMENT_TRASHED,
+        {"comment": comment_data(comment), "reason": "deleted by its author"},
     )
     status_counts.moved(before, "trash")
     if was_approved:
         recount(comment.post_id)
-    db.session.commit()
 
 
 def _flush(comment: Comment) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise PreconditionFailed("The comment changed meanwhile; fetch it again.") from None
+    unit_of_work.flush(stale="The comment changed meanwhile; fetch it again.")

@@ -10,6 +10,7 @@ from api.infra.timestamps import UTCDateTime, utcnow
 
 COMMENT_TYPES = ("comment", "pingback")
 COMMENT_STATUSES = ("pending", "approved", "spam", "trash")
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse them
 
 
 class Comment(db.Model):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from api.comments.intake import MAX_ID, own_comment
-from api.comments.models import Comment
+from api.comments.intake import own_comment
+from api.comments.models import MAX_ID, Comment
 from api.content.services import find_post
 from api.errors import NotFound
 from api.infra.database import db

@@ -25,6 +25,7 @@ from api.comments.schemas import (
 )
 from api.comments.views import public_comment
 from api.infra.pagination import CursorCodec
+from api.infra.unit_of_work import unit_of_work
 from api.web.clients import client_ip
 from api.web.conditional import if_match_guard
 from api.web.contract import problems
@@ -151,7 +152,8 @@ class PostComments(MethodView):
             ip=client_ip(),
             user_agent=request.user_agent.string or None,
         )
-        receipt = intake.submit_comment(slug, submission, _settings())
+        with unit_of_work():
+            receipt = intake.submit_comment(slug, submission, _settings())
         body = _own_view(receipt.comment)
         body["edit_token"] = receipt.edit_token
         body["editable_until"] = _submitted.fields["editable_until"].serialize(
@@ -182,9 +184,10 @@ class Comment(MethodView):
     @problems(blp, 400, 401, 403, 404, 412, 413, 422, descriptions=EDIT_PROBLEMS)
     def patch(self, data, comment_id):
         """Edit your comment's text within the edit window (the rules judge it again)"""
-        comment = intake.edit_comment(
-            comment_id, edit_token(), data["body"], _settings(), if_match_guard(_own_view)
-        )
+        with unit_of_work():
+            comment = intake.edit_comment(
+                comment_id, edit_token(), data["body"], _settings(), if_match_guard(_own_view)
+            )
         return json_response(_own_view(comment))
 
     @blp.doc(security=[{"commentEditToken": []}])
@@ -193,4 +196,7 @@ class Comment(MethodView):
     @problems(blp, 401, 403, 404, 412, descriptions=EDIT_PROBLEMS)
     def delete(self, comment_id):
         """Delete your comment within the edit window (it goes to the trash)"""
-        intake.withdraw_comment(comment_id, edit_token(), _settings(), if_match_guard(_own_view))
+        with unit_of_work():
+            intake.withdraw_comment(
+                comment_id, edit_token(), _settings(), if_match_guard(_own_view)
+            )

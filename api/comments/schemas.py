@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from api.comments.discussion import MAX_KEY_LENGTH, MAX_KEYS, RANGES
-from api.comments.intake import MAX_ID
+from api.comments.models import MAX_ID
 from api.web.fields import StrictBoolean, Timestamp, page_schema
 
 HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)

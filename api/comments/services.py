@@ -1,7 +1,7 @@
-"""Comment use cases other areas call: pingback entries (for linkbacks), counts, imports.
+"""Comment use cases other areas call: pingback entries (for linkbacks), counts, imports,
+and the comments' side of a post's deletion. All of them join the caller's unit of work.
 
-Every change of a comment's status here also tells api/comments/status_counts.py, and
-the automatic ones (a link removed, a link back) are entries of the moderation log.
+Every comment added or removed here also tells api/comments/status_counts.py.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ from sqlalchemy import func, select
 
 from api.comments import status_counts
 from api.comments.models import Comment
+from api.comments.rules import Author
 from api.content.services import set_comment_count
+from api.events import catalogue as events
 from api.events.outbox import record_event
 from api.infra.database import db
-from api.infra.timestamps import utcnow
-from api.moderation import audit
 from api.rendering import render_comment
-
-LINK_REMOVED = "link removed"
-LINKED_AGAIN = "linked again"
 
 
 def comment_data(comment: Comment) -> dict:
@@ -80,74 +77,17 @@ def add_pingback(
     )
     db.session.add(entry)
     db.session.flush()
-    record_event("pingback.received", {"comment": comment_data(entry)})
+    record_event(events.PINGBACK_RECEIVED, {"comment": comment_data(entry)})
     status_counts.added(status)
     if status == "approved":
         recount(post_id)
-    db.session.commit()
     return entry, True
-
-
-def trash_pingback(*, post_id: int, source_url: str) -> bool:
-    """The source no longer links the post: its pingback goes to the trash."""
-    entry = db.session.scalar(
-        select(Comment).where(
-            Comment.post_id == post_id, Comment.source_url == source_url, Comment.type == "pingback"
-        )
-    )
-    if entry is None or entry.status == "trash":
-        return False
-    before = entry.status
-    was_approved = before == "approved"
-    entry.status, entry.updated_at = "trash", utcnow()
-    entry.claim_token_id = entry.claim_token_name = entry.claim_expires_at = None
-    audit.record_decision(entry, audit.LINKBACKS, before, "trash", reason=LINK_REMOVED)
-    record_event(
-        "comment.trashed",
-        {"comment": comment_data(entry), "from": before, "to": "trash", "reason": LINK_REMOVED},
-    )
-    status_counts.moved(before, "trash")
-    if was_approved:
-        db.session.flush()
-        recount(post_id)
-    db.session.commit()
-    return True
-
-
-def restore_pingback(*, post_id: int, source_url: str) -> bool:
-    """The source links the post again: a pingback that went to the trash because the
-    link was removed returns to the status it had then. One a moderator trashed stays."""
-    entry = db.session.scalar(
-        select(Comment)
-        .where(
-            Comment.post_id == post_id, Comment.source_url == source_url, Comment.type == "pingback"
-        )
-        .with_for_update()
-    )
-    if entry is None or entry.status != "trash":
-        return False
-    last = audit.latest_decision(entry.id)
-    if last is None or last.actor_role != "system" or last.reason != LINK_REMOVED:
-        return False
-    restored = last.from_status
-    entry.status, entry.updated_at = restored, utcnow()
-    audit.record_decision(entry, audit.LINKBACKS, "trash", restored, reason=LINKED_AGAIN)
-    record_event(
-        "comment.restored",
-        {"comment": comment_data(entry), "from": "trash", "to": restored, "reason": LINKED_AGAIN},
-    )
-    status_counts.moved("trash", restored)
-    if restored == "approved":
-        db.session.flush()
-        recount(post_id)
-    db.session.commit()
-    return True
 
 
 def delete_post_comments(post_id: int) -> None:
     """The post is being deleted in the caller's transaction (which holds its row): its
     comments go first, leaving the status counts exactly, rather than by the foreign
-    key's cascade behind the counts' back. Their log entries stay."""
+    key's cascade behind the counts' back. Their moderation log entries stay."""
     table = Comment.__table__
     deleted = db.session.execute(
         table.delete().where(table.c.post_id == post_id).returning(table.c.status)
@@ -169,8 +109,6 @@ def import_comment(
 ) -> Comment:
     """A comment from elsewhere (the demo content, an import) whose status its importer
     decided; it skips the intake rules but is rendered and recorded like any other."""
-    from api.comments.rules import Author
-
     author = Author(name=author_name, email=author_email, url=author_url)
     parent = db.session.get(Comment, parent_id) if parent_id else None
     comment = Comment(
@@ -191,9 +129,13 @@ def import_comment(
     )
     db.session.add(comment)
     db.session.flush()
-    record_event("comment.created", {"comment": comment_data(comment), "rules": ["imported"]})
+    record_event(events.COMMENT_CREATED, {"comment": comment_data(comment), "rules": ["imported"]})
     status_counts.added(status)
     if status == "approved":
         recount(post_id)
-    db.session.commit()
     return comment
+
+
+def forget_post(data: dict) -> None:
+    """The reaction to `post.deleted` (api/wiring.py): the post's comments go with it."""
+    delete_post_comments(data["post"]["id"])

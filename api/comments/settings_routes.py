@@ -9,6 +9,7 @@ from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.comments import discussion
 from api.comments.schemas import DiscussionSettingsPatchSchema, DiscussionSettingsSchema
+from api.infra.unit_of_work import unit_of_work
 from api.web.conditional import if_match_guard
 from api.web.contract import problems, staff
 from api.web.parsing import Blueprint
@@ -40,7 +41,8 @@ class DiscussionSettings(MethodView):
     @problems(blp, 400, 401, 403, 412, 413, 422)
     def patch(self, changes):
         """Change some discussion settings; send If-Match to refuse lost updates"""
-        updated = discussion.update(
-            current_app.config["MARGINALIA"], changes, if_match_guard(_view)
-        )
+        with unit_of_work():
+            updated = discussion.update(
+                current_app.config["MARGINALIA"], changes, if_match_guard(_view)
+            )
         return json_response(_view(updated))

@@ -5,10 +5,10 @@
 comment's status: intake, moderation, pingbacks, imports, purge, a deleted post.
 
 Services say what changed (`added`, `moved`, `removed`); the changes are summed in the
-session and written by one upsert per status just before the commit. Writing last
-keeps the lock order the same in every transaction (comment rows, then the events
-lock, then these rows, in status order), so two transactions never wait on each other
-in a cycle; and a rolled-back transaction writes nothing.
+caller's unit of work and written by one upsert per status at its end, after the events.
+Writing last keeps the lock order the same in every transaction (comment rows, then the
+events lock, then these rows, in status order), so two transactions never wait on each
+other in a cycle; and a rolled-back transaction writes nothing.
 """
 
 from __future__ import annotations
@@ -16,27 +16,29 @@ from __future__ import annotations
 import functools
 from collections import Counter
 
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.comments.models import COMMENT_STATUSES, Comment, CommentStatusCount
+from api.events.outbox import EVENTS_ORDER
+from api.infra import unit_of_work
 from api.infra.database import db
 
-_PENDING_KEY = "comment_status_deltas"
 
-
-def _deltas(session: Session) -> Counter:
-    return session.info.setdefault(_PENDING_KEY, Counter())
+def _deltas() -> Counter:
+    return unit_of_work.current().staged(
+        "comment status counts", writer=_write, start=Counter, order=EVENTS_ORDER + 1
+    )
 
 
 def added(status: str, n: int = 1) -> None:
-    _deltas(db.session)[status] += n
+    _deltas()[status] += n
 
 
 def removed(status: str, n: int = 1) -> None:
-    _deltas(db.session)[status] -= n
+    _deltas()[status] -= n
 
 
 def moved(from_status: str, to_status: str, n: int = 1) -> None:
@@ -62,9 +64,9 @@ def counted_afresh() -> dict[str, int]:
 
 
 def rebuild() -> None:
-    """Set the counts from the comments (after a bulk load that bypassed the services)."""
-    _apply(db.session, counted_afresh(), replace=True)
-    db.session.commit()
+    """Set the counts from the comments (after a bulk load that bypassed the services),
+    in the caller's unit of work."""
+    _apply(unit_of_work.current().session, counted_afresh(), replace=True)
 
 
 def _apply(session: Session, deltas: dict[str, int], *, replace: bool = False) -> None:
@@ -85,22 +87,6 @@ def _upsert(dialect: str, replace: bool):
     return statement.on_conflict_do_update(index_elements=["status"], set_={"count": value})
 
 
-def _write_before_commit(session: Session) -> None:
-    if not session.info.get(_PENDING_KEY):
-        return
-    session.flush()  # the status changes themselves come first
-    deltas = session.info.pop(_PENDING_KEY, Counter())
+def _write(session: Session, deltas: Counter) -> None:
     if any(deltas.values()):
         _apply(session, dict(deltas))
-
-
-def _forget(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_PENDING_KEY, None)
-
-
-def install_session_hooks() -> None:
-    if event.contains(Session, "before_commit", _write_before_commit):
-        return
-    event.listen(Session, "before_commit", _write_before_commit)
-    event.listen(Session, "after_transaction_end", _forget)

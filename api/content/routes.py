@@ -19,6 +19,7 @@ from api.content.schemas import (
 )
 from api.content.views import post_columns, post_dumper, single_post_schema
 from api.infra.pagination import CursorCodec
+from api.infra.unit_of_work import unit_of_work
 from api.web.conditional import if_match_guard
 from api.web.contract import problems, staff
 from api.web.parsing import Blueprint
@@ -84,7 +85,8 @@ class Posts(MethodView):
     @problems(blp, 400, 401, 403, 409, 413, 422)
     def post(self, data):
         """Create a post (draft, scheduled or published)"""
-        post = services.create_post(current_actor(), data)
+        with unit_of_work():
+            post = services.create_post(current_actor(), data)
         return created(_staff_view(post), url_for("posts.Post", slug=post.slug))
 
 
@@ -109,7 +111,8 @@ class Post(MethodView):
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
     def patch(self, changes, slug):
         """Change a post; send If-Match with its ETag to refuse lost updates"""
-        post = services.update_post(current_actor(), slug, changes, if_match_guard(_staff_view))
+        with unit_of_work():
+            post = services.update_post(current_actor(), slug, changes, if_match_guard(_staff_view))
         return json_response(_staff_view(post))
 
     @staff(blp)
@@ -118,4 +121,5 @@ class Post(MethodView):
     @problems(blp, 401, 403, 404, 412)
     def delete(self, slug):
         """Delete a post"""
-        services.delete_post(current_actor(), slug, if_match_guard(_staff_view))
+        with unit_of_work():
+            services.delete_post(current_actor(), slug, if_match_guard(_staff_view))

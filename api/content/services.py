@@ -1,4 +1,4 @@
-"""Posts: the publishing rules, one function per use case, each owning its commit."""
+"""Posts: the publishing rules, one function per use case, in the caller's unit of work."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
-from sqlalchemy.orm.exc import StaleDataError
 
 from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
 from api.content.models import Post, Tag
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
-from api.errors import Forbidden, InvalidInput, NotFound
-from api.events.outbox import after_commit, record_event
+from api.errors import Conflict, InvalidInput, NotFound
+from api.events import catalogue as events
+from api.events.outbox import record_event
+from api.infra import unit_of_work
 from api.infra.database import db
-from api.infra.queue import queue_at
+from api.infra.queue import enqueue_after_commit
 from api.infra.timestamps import utcnow
-from api.infra.unit_of_work import flush_or_refuse
 from api.rendering import plain_text, render_post
 
 Precondition = Callable[[Post], None] | None
@@ -67,13 +67,14 @@ def create_post(actor: Actor | None, data: dict) -> Post:
     _flush(post, "created")
     record_event(_created_event(post), {"post": post_data(post)})
     _queue_publication(post)
-    db.session.commit()
     return post
 
 
 def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Precondition) -> Post:
     post = _locked_post(actor, slug, precondition)
     before_status, before_slug, before_body = post.status, post.slug, post.body
+    if "slug" in changes and changes["slug"] != post.slug:
+        _ensure_slug_free(changes["slug"])
     if "author" in changes:
         new_author = _author_for(actor, changes["author"])
         ensure_may_write_post(actor, new_author)
@@ -108,57 +109,44 @@ def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Pre
         },
     )
     _queue_publication(post)
-    db.session.commit()
     return post
 
 
 def delete_post(actor: Actor | None, slug: str, precondition: Precondition) -> None:
-    from api.comments.services import delete_post_comments  # the comments area imports us
-
     post = _locked_post(actor, slug, precondition)
-    data = post_data(post)
-    delete_post_comments(post.id)
+    # Recorded before the row goes: the reactions to it (the post's comments leave with
+    # their counts, api/wiring.py) run now, in this transaction, while the post is there.
+    record_event(events.POST_DELETED, {"post": post_data(post)})
     db.session.delete(post)
     _flush(post, "deleted")
-    record_event("post.deleted", {"post": data})
-    db.session.commit()
 
 
-def publish_due_posts() -> int:
-    """Publish scheduled posts whose time has come; run by the worker.
-
-    Each post flips from scheduled to published in one conditional UPDATE, so two
-    workers racing over the same post publish it once.
-    """
-    now = utcnow()
-    due = list(
+def due_scheduled_posts(limit: int = 500) -> list[int]:
+    """The scheduled posts whose time has come, soonest first."""
+    return list(
         db.session.scalars(
             select(Post.id)
-            .where(Post.status == "scheduled", Post.published_at <= now)
+            .where(Post.status == "scheduled", Post.published_at <= utcnow())
             .order_by(Post.published_at)
-            .limit(500)
+            .limit(limit)
         )
     )
-    published = 0
-    for post_id in due:
-        post = db.session.scalar(
-            select(Post)
-            .where(Post.id == post_id, Post.status == "scheduled")
-            .with_for_update(skip_locked=True)
-        )
-        if post is None:
-            continue
-        post.status = "published"
-        try:
-            db.session.flush()
-        except StaleDataError:
-            db.session.rollback()
-            continue
-        record_event("post.published", {"post": post_data(post), "scheduled": True})
-        db.session.commit()
-        published += 1
-    db.session.commit()
-    return published
+
+
+def publish_scheduled_post(post_id: int) -> bool:
+    """Publish one scheduled post if it is still scheduled; False when another worker
+    did (its row is locked or already flipped), so two workers publish it once."""
+    post = db.session.scalar(
+        select(Post)
+        .where(Post.id == post_id, Post.status == "scheduled")
+        .with_for_update(skip_locked=True)
+    )
+    if post is None:
+        return False
+    post.status = "published"
+    _flush(post, "published")
+    record_event(events.POST_PUBLISHED, {"post": post_data(post), "scheduled": True})
+    return True
 
 
 # --- rules -----------------------------------------------------------------------------
@@ -206,6 +194,11 @@ def _set_body(post: Post, body: str, excerpt: str | None) -> None:
     )
 
 
+def _ensure_slug_free(slug: str) -> None:
+    if db.session.scalar(select(Post.id).where(Post.slug == slug)) is not None:
+        raise Conflict(f"The slug {slug!r} is taken by another post.")
+
+
 def _tags_for(names: list[str]) -> list[Tag]:
     """Tags by slug or name; names nobody has used yet become new tags."""
     wanted = {slug_from(name, "tag"): name for name in names}
@@ -218,8 +211,10 @@ def _tags_for(names: list[str]) -> list[Tag]:
         if tag is None:
             tag = Tag(slug=slug, name=name.strip())
             db.session.add(tag)
-            db.session.flush()
-            record_event("tag.created", {"tag": {"id": tag.id, "slug": slug, "name": tag.name}})
+            unit_of_work.flush()
+            record_event(
+                events.TAG_CREATED, {"tag": {"id": tag.id, "slug": slug, "name": tag.name}}
+            )
         tags.append(tag)
     return tags
 
@@ -228,18 +223,14 @@ def _locked_post(actor: Actor | None, slug: str, precondition: Precondition) -> 
     post = db.session.scalar(select(Post).where(Post.slug == slug).with_for_update(of=Post))
     if post is None or (not post.is_public and not may_read_draft(actor, post.author_id)):
         raise NotFound(f"No post with slug {slug!r}.")
-    try:
-        ensure_may_write_post(actor, post.author_id)
-    except Forbidden:
-        db.session.rollback()
-        raise
+    ensure_may_write_post(actor, post.author_id)
     if precondition:
         precondition(post)
     return post
 
 
 def _flush(post: Post, verb: str) -> None:
-    flush_or_refuse(
+    unit_of_work.flush(
         conflict=f"The slug {post.slug!r} is taken by another post.",
         stale=f"The post changed while it was being {verb}; retry.",
     )
@@ -247,28 +238,24 @@ def _flush(post: Post, verb: str) -> None:
 
 def _queue_publication(post: Post) -> None:
     """A scheduled post gets a queued publication at its time (the sweep backs it up)."""
-    if post.status != "scheduled":
-        return
-    from api.content.tasks import publish_scheduled
-
-    eta = post.published_at
-    after_commit(lambda: queue_at(publish_scheduled, eta))
+    if post.status == "scheduled":
+        enqueue_after_commit("publish_scheduled", eta=post.published_at)
 
 
-def _created_event(post: Post) -> str:
-    return {"published": "post.published", "scheduled": "post.scheduled"}.get(
-        post.status, "post.created"
+def _created_event(post: Post) -> events.EventType:
+    return {"published": events.POST_PUBLISHED, "scheduled": events.POST_SCHEDULED}.get(
+        post.status, events.POST_CREATED
     )
 
 
-def _update_event(before: str, after: str) -> str:
+def _update_event(before: str, after: str) -> events.EventType:
     if after == "published" and before != "published":
-        return "post.published"
+        return events.POST_PUBLISHED
     if before == "published" and after != "published":
-        return "post.unpublished"
+        return events.POST_UNPUBLISHED
     if after == "scheduled" and before != "scheduled":
-        return "post.scheduled"
-    return "post.updated"
+        return events.POST_SCHEDULED
+    return events.POST_UPDATED
 
 
 # --- for other areas -------------------------------------------------------------------

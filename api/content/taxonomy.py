@@ -10,11 +10,12 @@ from api.auth.policy import Actor, Permission, ensure
 from api.content.models import Author, Post, Tag, post_tags
 from api.content.slugs import unique_slug
 from api.errors import NotFound
+from api.events import catalogue as events
 from api.events.outbox import record_event
+from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from api.infra.timestamps import utcnow
-from api.infra.unit_of_work import flush_or_refuse
 
 Precondition = Callable[[object], None] | None
 
@@ -34,9 +35,17 @@ def tag_data(tag: Tag) -> dict:
 class _Taxonomy:
     """Shared rules of authors and tags: slugged, counted, evented resources."""
 
-    def __init__(self, model, kind: str, fields: tuple[str, ...], to_event: Callable, count_column):
+    def __init__(
+        self,
+        model,
+        kind: str,
+        fields: tuple[str, ...],
+        to_event: Callable,
+        recorded: tuple[events.EventType, events.EventType, events.EventType],
+    ):
         self.model, self.kind, self.fields = model, kind, fields
-        self.to_event, self.count_column = to_event, count_column
+        self.to_event = to_event
+        self.created_event, self.updated_event, self.deleted_event = recorded
 
     def list(self, *, limit: int, cursor: str | None, codec: CursorCodec) -> Page:
         keys = [SortKey(self.model.slug, kind="str")]
@@ -88,8 +97,7 @@ class _Taxonomy:
             item.slug = unique_slug(self.model, data["name"], self.kind)
         db.session.add(item)
         self._flush_unique(item.slug)
-        record_event(f"{self.kind}.created", {self.kind: self.to_event(item)})
-        db.session.commit()
+        record_event(self.created_event, {self.kind: self.to_event(item)})
         item.post_count = 0
         return item
 
@@ -101,10 +109,7 @@ class _Taxonomy:
                 setattr(item, name, value)
         item.updated_at = utcnow()
         self._flush_unique(item.slug)
-        record_event(
-            f"{self.kind}.updated", {self.kind: self.to_event(item), "previous_slug": slug}
-        )
-        db.session.commit()
+        record_event(self.updated_event, {self.kind: self.to_event(item), "previous_slug": slug})
         self.attach_counts([item])
         return item
 
@@ -113,12 +118,11 @@ class _Taxonomy:
         item = self._locked(slug, precondition)
         data = self.to_event(item)
         db.session.delete(item)
-        flush_or_refuse(
+        unit_of_work.flush(
             conflict=f"This {self.kind} still has posts; move or delete them first.",
             stale=f"The {self.kind} changed meanwhile; retry.",
         )
-        record_event(f"{self.kind}.deleted", {self.kind: data})
-        db.session.commit()
+        record_event(self.deleted_event, {self.kind: data})
 
     def _locked(self, slug: str, precondition: Precondition):
         item = db.session.scalar(
@@ -132,14 +136,22 @@ class _Taxonomy:
         return item
 
     def _flush_unique(self, slug: str) -> None:
-        flush_or_refuse(
+        unit_of_work.flush(
             conflict=f"The slug {slug!r} is taken by another {self.kind}.",
             stale=f"The {self.kind} changed meanwhile; retry.",
         )
 
 
-authors = _Taxonomy(Author, "author", AUTHOR_FIELDS, author_data, Post.author_id)
-tags = _Taxonomy(Tag, "tag", TAG_FIELDS, tag_data, post_tags.c.tag_id)
+authors = _Taxonomy(
+    Author,
+    "author",
+    AUTHOR_FIELDS,
+    author_data,
+    (events.AUTHOR_CREATED, events.AUTHOR_UPDATED, events.AUTHOR_DELETED),
+)
+tags = _Taxonomy(
+    Tag, "tag", TAG_FIELDS, tag_data, (events.TAG_CREATED, events.TAG_UPDATED, events.TAG_DELETED)
+)
 
 
 def author_id_for_slug(slug: str) -> int:

@@ -19,6 +19,7 @@ from api.content.schemas import (
 from api.content.taxonomy import authors, tags
 from api.content.views import author_schema, tag_schema
 from api.infra.pagination import CursorCodec
+from api.infra.unit_of_work import unit_of_work
 from api.web.conditional import if_match_guard
 from api.web.contract import problems, staff
 from api.web.fields import PageArgsSchema
@@ -59,7 +60,8 @@ class Authors(MethodView):
     @problems(blp, 400, 401, 403, 409, 413, 422)
     def post(self, data):
         """Create an author"""
-        author = authors.create(current_actor(), data)
+        with unit_of_work():
+            author = authors.create(current_actor(), data)
         return created(_author_view(author), url_for("taxonomy.Author", slug=author.slug))
 
 
@@ -80,7 +82,8 @@ class Author(MethodView):
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
     def patch(self, changes, slug):
         """Change an author; If-Match guards against lost updates"""
-        author = authors.update(current_actor(), slug, changes, if_match_guard(_author_view))
+        with unit_of_work():
+            author = authors.update(current_actor(), slug, changes, if_match_guard(_author_view))
         return json_response(_author_view(author))
 
     @staff(blp)
@@ -89,7 +92,8 @@ class Author(MethodView):
     @problems(blp, 401, 403, 404, 409, 412)
     def delete(self, slug):
         """Delete an author who has no posts"""
-        authors.delete(current_actor(), slug, if_match_guard(_author_view))
+        with unit_of_work():
+            authors.delete(current_actor(), slug, if_match_guard(_author_view))
 
 
 @blp.route("/tags")
@@ -110,7 +114,8 @@ class Tags(MethodView):
     @problems(blp, 400, 401, 403, 409, 413, 422)
     def post(self, data):
         """Create a tag"""
-        tag = tags.create(current_actor(), data)
+        with unit_of_work():
+            tag = tags.create(current_actor(), data)
         return created(_tag_view(tag), url_for("taxonomy.Tag", slug=tag.slug))
 
 
@@ -130,7 +135,8 @@ class Tag(MethodView):
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
     def patch(self, changes, slug):
         """Change a tag; If-Match guards against lost updates"""
-        tag = tags.update(current_actor(), slug, changes, if_match_guard(_tag_view))
+        with unit_of_work():
+            tag = tags.update(current_actor(), slug, changes, if_match_guard(_tag_view))
         return json_response(_tag_view(tag))
 
     @staff(blp)
@@ -139,4 +145,5 @@ class Tag(MethodView):
     @problems(blp, 401, 403, 404, 412)
     def delete(self, slug):
         """Delete a tag (its posts keep their other tags)"""
-        tags.delete(current_actor(), slug, if_match_guard(_tag_view))
+        with unit_of_work():
+            tags.delete(current_actor(), slug, if_match_guard(_tag_view))

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-import api.linkbacks.consumer  # noqa: F401  (registers the consumer dispatch_pending feeds)
 from api.auth.policy import Actor, Role
 from api.comments import services as comments
 from api.content import services as posts
@@ -15,6 +14,7 @@ from api.content.taxonomy import authors, tags
 from api.demo.seed import read_seed
 from api.errors import NotFound
 from api.events.dispatch import dispatch_pending
+from api.infra.unit_of_work import unit_of_work
 
 SYSTEM = Actor(token_id=0, name="demo loader", role=Role.ADMIN)
 AUTHOR = {
@@ -69,9 +69,19 @@ def is_loaded() -> bool:
 
 
 def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
-    """Load the demo content once; returns False when it was already there."""
+    """Load the demo content once, in one unit of work; returns False when it was
+    already there."""
     if is_loaded():
         return False
+    with unit_of_work():
+        _create_demo(progress)
+    # The digest's pingback on the post, now rather than when a worker gets to it.
+    progress("pingback")
+    dispatch_pending()
+    return True
+
+
+def _create_demo(progress: Callable[[str], None]) -> None:
     seed = read_seed()
     settings = current_app.config["MARGINALIA"]
     progress("author")
@@ -121,7 +131,3 @@ def load_demo(progress: Callable[[str], None] = lambda step: None) -> bool:
         if "reply_to" in comment:
             fields["parent_id"] = created[comment["reply_to"]]
         created.append(comments.import_comment(post_id=post.id, **fields).id)
-    # The digest's pingback on the post, now rather than when a worker gets to it.
-    progress("pingback")
-    dispatch_pending()
-    return True

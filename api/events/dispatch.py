@@ -1,118 +1,160 @@
-"""Reacting to recorded events, in order, once per consumer.
+"""Reacting to recorded events: in the recording transaction, or after it, in order.
 
-Each consumer (webhook fan-out, linkbacks, ...) keeps the id of the last event it
-handled in `event_cursors`. A batch of events and the cursor's move commit together
-(one commit per batch, not per event: under a burst of comments the dispatcher would
-otherwise write as often as the intake), so a crash replays at most one batch, and
-handlers must be idempotent. When a handler fails, the batch is rolled back and
-redone one event at a time: the events before the failing one commit, and the failing
-one is retried on the next run. Handlers only write rows and queue work: nothing goes
-over the network here.
+Two kinds of handler, both named in the wiring table (api/wiring.py):
+
+* A `Reaction` runs inside the unit of work that records the event, when it is
+  recorded: for what must be true in the same transaction (a deleted post's comments go
+  with it, keeping the comment counts exact).
+* A `Subscription` runs later, in the worker: the dispatcher feeds each consumer (webhook
+  fan-out, linkbacks, ...) the events it has not seen, in event order. Each consumer
+  keeps the id of the last event it handled in `event_cursors`. A batch of events and
+  the cursor's move commit together in one unit of work, whatever the handlers write:
+  a crash replays at most one batch, so handlers must be idempotent. When a handler
+  fails, the batch is rolled back (its rows and the cursor together) and redone one
+  event at a time: the events before the failing one commit, and the failing one is
+  retried on the next run. Handlers only write rows and queue work after the commit:
+  nothing goes over the network here.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from api.errors import Conflict
+from api.events.catalogue import EventType
 from api.events.feed import type_matches
 from api.events.models import Event, EventCursor
 from api.infra.database import db
+from api.infra.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]
-_consumers: dict[str, tuple[list[str], Handler]] = {}
 
 
-def consumer(name: str, patterns: list[str]):
-    """Register `handler` to see every event whose type matches `patterns`."""
+@dataclass(frozen=True)
+class Reaction:
+    """`handler(data)` runs in the transaction that records `event_type`."""
 
-    def decorator(handler: Handler) -> Handler:
-        _consumers[name] = (patterns, handler)
-        return handler
-
-    return decorator
+    event_type: EventType
+    handler: Callable[[dict], None]
 
 
-def consumer_names() -> list[str]:
-    return list(_consumers)
+@dataclass(frozen=True)
+class Subscription:
+    """`handler(event)` runs in the worker for every event of `event_types` (all when
+    None), in order, once per `consumer` (the name of its cursor)."""
+
+    consumer: str
+    event_types: tuple[EventType, ...] | None
+    handler: Handler
+
+    @property
+    def patterns(self) -> list[str]:
+        if self.event_types is None:
+            return ["*"]
+        return [event_type.name for event_type in self.event_types]
 
 
-def dispatch_pending(batch: int = 500) -> int:
-    """Feed each consumer the events it has not seen; returns how many were handled."""
-    handled = 0
-    for name, (patterns, handler) in list(_consumers.items()):
-        try:
-            handled += _advance(name, patterns, handler, batch)
-        except Exception:
-            # One failing consumer must not hold the others up; it retries the same
-            # event on the next run because its cursor did not move.
-            db.session.rollback()
-            log.exception("event consumer %s failed; will retry", name)
-    return handled
+class Dispatcher:
+    def __init__(self, subscriptions: tuple[Subscription, ...]):
+        self.subscriptions = subscriptions
+
+    @property
+    def consumer_names(self) -> list[str]:
+        return [subscription.consumer for subscription in self.subscriptions]
+
+    def dispatch_pending(self, batch: int = 500) -> int:
+        """Feed each consumer the events it has not seen; returns how many were handled."""
+        handled = 0
+        for subscription in self.subscriptions:
+            try:
+                handled += _advance(subscription, batch)
+            except Exception:
+                # One failing consumer must not hold the others up; it retries the same
+                # event on the next run because its cursor did not move.
+                log.exception("event consumer %s failed; will retry", subscription.consumer)
+        return handled
 
 
-def _advance(name: str, patterns: list[str], handler: Handler, batch: int) -> int:
-    session = db.session
-    cursor = _locked_cursor(name)
-    if cursor is None:
-        return 0  # another worker holds this consumer right now
-    events = _events_after(cursor.last_event_id, batch)
+def _advance(subscription: Subscription, batch: int) -> int:
+    _ensure_cursor(subscription.consumer)
     try:
-        for event in events:
-            if type_matches(event.type, patterns):
-                handler(event)
-            cursor.last_event_id = event.id
-        session.commit()
+        with unit_of_work():
+            cursor = _locked_cursor(subscription.consumer)
+            if cursor is None:
+                return 0  # another worker holds this consumer right now
+            events = _events_after(cursor.last_event_id, batch)
+            for event in events:
+                _handle(subscription, event)
+                cursor.last_event_id = event.id
+        return len(events)
     except Exception:
-        session.rollback()
-        log.warning("event consumer %s failed in a batch; redoing it one by one", name)
-        return _advance_one_by_one(name, patterns, handler, events)
-    return len(events)
+        log.warning(
+            "event consumer %s failed in a batch; redoing it one by one",
+            subscription.consumer,
+            exc_info=True,
+        )
+        return _advance_one_by_one(subscription, batch)
 
 
-def _advance_one_by_one(name: str, patterns: list[str], handler: Handler, events) -> int:
-    """The batch again, one commit per event, so the events before a failing one land."""
-    session = db.session
+def _advance_one_by_one(subscription: Subscription, batch: int) -> int:
+    """The batch again, one unit of work per event, so the events before a failing one
+    land; the failure propagates and the cursor stays before the failing event."""
     done = 0
-    for event in events:
-        cursor = _locked_cursor(name)
-        if cursor is None or cursor.last_event_id >= event.id:
-            session.rollback()
-            continue  # another worker got here first
-        if type_matches(event.type, patterns):
-            handler(event)  # a failure propagates: the cursor stays before this event
-        cursor.last_event_id = event.id
-        session.commit()
+    while done < batch:
+        with unit_of_work():
+            cursor = _locked_cursor(subscription.consumer)
+            if cursor is None:
+                return done  # another worker got here
+            events = _events_after(cursor.last_event_id, 1)
+            if not events:
+                return done
+            _handle(subscription, events[0])
+            cursor.last_event_id = events[0].id
         done += 1
     return done
 
 
+def _handle(subscription: Subscription, event: Event) -> None:
+    if type_matches(event.type, subscription.patterns):
+        subscription.handler(event)
+
+
+def _ensure_cursor(name: str) -> None:
+    if db.session.get(EventCursor, name) is not None:
+        return
+    try:
+        with unit_of_work():
+            db.session.add(EventCursor(name=name, last_event_id=0))
+    except Conflict:
+        pass  # another worker created it first
+
+
 def _locked_cursor(name: str) -> EventCursor | None:
-    session = db.session
-    cursor = session.scalar(
+    return db.session.scalar(
         select(EventCursor).where(EventCursor.name == name).with_for_update(skip_locked=True)
     )
-    if cursor is not None:
-        return cursor
-    if session.get(EventCursor, name) is not None:
-        session.rollback()
-        return None
-    session.add(EventCursor(name=name, last_event_id=0))
-    session.commit()
-    return _locked_cursor(name)
 
 
 def _events_after(last_event_id: int, batch: int) -> list[Event]:
-    session = db.session
-    events = list(
-        session.scalars(
+    return list(
+        db.session.scalars(
             select(Event).where(Event.id > last_event_id).order_by(Event.id).limit(batch)
         )
     )
-    # Detached, the batch is not expired (and reloaded one by one) by a commit.
-    for loaded in events:
-        session.expunge(loaded)
-    return events
+
+
+def dispatcher_of(app) -> Dispatcher:
+    """The dispatcher the wiring table installed on `app` (api/wiring.py)."""
+    return app.extensions["marginalia.dispatcher"]
+
+
+def dispatch_pending(batch: int = 500) -> int:
+    """Run the current app's dispatcher once (the worker's watcher and sweep, tests)."""
+    from flask import current_app
+
+    return dispatcher_of(current_app).dispatch_pending(batch)

@@ -3,9 +3,7 @@
 A thread of whichever process runs the task consumer (the embedded server's inline
 worker, or each `marginalia worker`). It reads the latest event id a few times a
 second and runs the dispatcher when it moved. Writers pay nothing for this at commit
-time: queueing a dispatch task after every commit cost each comment a queue write,
-a queue read and a dispatcher run of its own, which under a burst of comments was as
-much work as the comments themselves; now one run takes the whole burst as a batch.
+time, and a burst of comments costs the dispatcher one run, not one per comment.
 Several workers may watch at once: the dispatcher's per-consumer row locks let one
 of them advance each consumer.
 """
@@ -17,7 +15,7 @@ import threading
 
 from flask import Flask
 
-from api.events.dispatch import dispatch_pending
+from api.events.dispatch import dispatcher_of
 from api.events.feed import latest_event_id
 from api.infra.database import db
 
@@ -48,7 +46,7 @@ class EventWatcher(threading.Thread):
                 latest = latest_event_id()
                 if latest == self.seen:
                     return 0
-                handled = dispatch_pending()
+                handled = dispatcher_of(self.app).dispatch_pending()
                 if not handled:
                     self.seen = latest  # every consumer has caught up with `latest`
                 return handled

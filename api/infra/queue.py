@@ -1,32 +1,40 @@
-"""The task queue (huey) and the worker that runs it.
+"""The task queue (huey): declaring tasks, and queueing them by name.
 
-The queue only carries work: what must happen is always recorded in the database
-first (the outbox, delivery rows, post status), so a lost queue message costs a delay
-until the next periodic sweep, never the work itself.
+The queue only carries work: what must happen is always recorded in the database first
+(the outbox, delivery rows, post status), so a lost queue message costs a delay until
+the next periodic sweep, never the work itself.
+
+Services queue work by the task's name, after their unit of work commits
+(`enqueue_after_commit("send_pending_linkbacks")`), so they never import the task
+modules that import them: tasks depend on services, never the other way round. In
+immediate mode (tests) nothing is queued: tests run the work, or the sweeps, themselves.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.consumer import Consumer
+
+from api.infra import unit_of_work
 
 log = logging.getLogger(__name__)
 
 # Created unconfigured at import so tasks can be declared with its decorators;
 # `configure_queue` points it at SQLite or Redis once the app exists.
 huey = Huey("marginalia", immediate=True)
-_state: dict[str, Flask] = {}
+_app: dict[str, Flask] = {}
+_tasks: dict[str, object] = {}
 
 
 def configure_queue(app: Flask) -> None:
     """Bind the queue to this app's storage; immediate (inline) mode for tests."""
     settings = app.config["MARGINALIA"]
-    _state["app"] = app
+    _app["current"] = app
     if app.config.get("QUEUE_IMMEDIATE"):
         huey.immediate = True
         return
@@ -40,28 +48,37 @@ def configure_queue(app: Flask) -> None:
     huey.storage = huey.create_storage()
 
 
-def app_task(**task_options):
+def current_app_for_tasks() -> Flask:
+    return _app["current"]
+
+
+def _in_app_context(fn):
+    @functools.wraps(fn)
+    def in_context(*args, **kwargs):
+        with _app["current"].app_context():
+            return fn(*args, **kwargs)
+
+    return in_context
+
+
+def task(**task_options):
     """A huey task that runs inside the application context of the configured app."""
 
     def decorator(fn):
-        @functools.wraps(fn)
-        def in_context(*args, **kwargs):
-            with _state["app"].app_context():
-                return fn(*args, **kwargs)
-
-        return huey.task(name=fn.__name__, **task_options)(in_context)
+        declared = huey.task(name=fn.__name__, **task_options)(_in_app_context(fn))
+        _tasks[fn.__name__] = declared
+        return declared
 
     return decorator
 
 
-def app_periodic_task(schedule, **task_options):
+def periodic_task(schedule, **task_options):
     def decorator(fn):
-        @functools.wraps(fn)
-        def in_context(*args, **kwargs):
-            with _state["app"].app_context():
-                return fn(*args, **kwargs)
-
-        return huey.periodic_task(schedule, name=fn.__name__, **task_options)(in_context)
+        declared = huey.periodic_task(schedule, name=fn.__name__, **task_options)(
+            _in_app_context(fn)
+        )
+        _tasks[fn.__name__] = declared
+        return declared
 
     return decorator
 
@@ -70,68 +87,27 @@ def every_minute():
     return crontab(minute="*")
 
 
-def enqueue_after_commit(task, *args, **kwargs) -> None:
-    """Queue a task; a queue that is down only delays the work to the next sweep."""
-    try:
-        task(*args, **kwargs)
-    except Exception:
-        log.warning(
-            "could not enqueue %s; the periodic sweep will pick it up",
-            getattr(task, "name", task),
-            exc_info=True,
-        )
+def task_named(name: str):
+    """The declared task called `name` (every area's tasks are declared when the app is
+    created: api/wiring.py)."""
+    return _tasks[name]
 
 
-class WatchingConsumer(Consumer):
-    """The task consumer, plus the thread that hands new events to their consumers."""
-
-    def start(self):
-        from api.events.watcher import EventWatcher
-
-        self.event_watcher = EventWatcher(_state["app"])
-        self.event_watcher.start()
-        super().start()
-
-    def stop(self, graceful=False):
-        watcher = getattr(self, "event_watcher", None)
-        if watcher is not None:
-            watcher.stop()
-        super().stop(graceful=graceful)
-
-
-class InlineConsumer(WatchingConsumer):
-    """A consumer running as threads of the serving process; it leaves the process's
-    signal handling to the server that owns it."""
-
-    def _set_signal_handlers(self):
-        pass
-
-
-def start_inline_consumer(workers: int = 2) -> InlineConsumer:
-    import api.tasks  # noqa: F401  (registers the tasks)
-
-    consumer = InlineConsumer(huey, workers=workers, worker_type="thread", periodic=True)
-    consumer.start()
-    log.info("inline worker started with %d threads", workers)
-    return consumer
-
-
-def run_consumer(workers: int = 2) -> None:
-    """`marginalia worker`: a standalone consumer process."""
-    import api.tasks  # noqa: F401
-
-    WatchingConsumer(huey, workers=workers, worker_type="thread", periodic=True).run()
-
-
-def queue_at(task, eta) -> None:
-    """Queue `task` to run at `eta`; immediate (test) mode leaves it to the sweeps."""
+def enqueue(name: str, *args, eta: datetime | None = None) -> None:
+    """Queue the task called `name` now (or at `eta`); a queue that is down only delays
+    the work to the next sweep. A no-op in immediate mode."""
     if huey.immediate:
         return
     try:
-        task.schedule(eta=eta)
+        declared = task_named(name)
+        if eta is None:
+            declared(*args)
+        else:
+            declared.schedule(args, eta=eta)
     except Exception:
-        log.warning(
-            "could not schedule %s; the periodic sweep will pick it up",
-            getattr(task, "name", task),
-            exc_info=True,
-        )
+        log.warning("could not queue %s; the periodic sweep will pick it up", name, exc_info=True)
+
+
+def enqueue_after_commit(name: str, *args, eta: datetime | None = None) -> None:
+    """Queue the task once the caller's unit of work has committed."""
+    unit_of_work.after_commit(lambda: enqueue(name, *args, eta=eta))

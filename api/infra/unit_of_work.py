@@ -1,22 +1,165 @@
-"""Flushing a service's changes with the database's refusals turned into domain errors."""
+"""The unit of work: the one owner of every transaction.
+
+Routes, worker tasks, the CLI and the event dispatcher open one::
+
+    with unit_of_work():
+        post = services.create_post(actor, data)
+
+Services join it through the session and never commit. When the block ends without an
+error, the unit of work writes what services staged for the end of the transaction (the
+outbox's events first, then counters such as the comment status counts, in one order
+for every transaction so that two of them never wait on each other in a cycle), commits,
+and only then runs what waited for the commit (queueing work for the worker: nothing is
+queued, and nothing sent, for a change that did not happen). Any error rolls everything
+back, staged writes included.
+
+The database's refusals become problems here, in one place: a constraint the change
+breaks is a 409, a row that another transaction changed meanwhile (its version moved) a
+412. A service that knows better words for its own refusal flushes with them
+(`flush(conflict=..., stale=...)`).
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, PreconditionFailed
 from api.infra.database import db
 
+T = TypeVar("T")
+_KEY = "marginalia.unit_of_work"
+CONFLICT = "The change conflicts with the stored data (a slug or key already taken)."
+STALE = "The resource changed while this request was being handled; fetch it again and retry."
 
-def flush_or_refuse(*, conflict: str, stale: str) -> None:
-    """Flush; a constraint the change breaks is a 409 (`conflict`), a row another request
-    changed meanwhile (its version moved) a 412 (`stale`). Either way nothing is kept."""
+
+class NoUnitOfWork(RuntimeError):
+    """A service wrote outside a unit of work: the caller (route, task) must open one."""
+
+
+class _Staged:
+    __slots__ = ("order", "value", "writer")
+
+    def __init__(self, order: int, writer: Callable[[Session, Any], None], value: Any):
+        self.order, self.writer, self.value = order, writer, value
+
+
+class UnitOfWork:
+    """One transaction of the request's (or task's) session, and what waits for its end."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._staged: dict[str, _Staged] = {}
+        self._after_commit: list[Callable[[], None]] = []
+
+    def staged(
+        self,
+        name: str,
+        *,
+        writer: Callable[[Session, T], None],
+        start: Callable[[], T],
+        order: int,
+    ) -> T:
+        """The value (a list, a Counter ...) under `name` that `writer` writes just before
+        the commit; created with `start()` the first time. Writers run by `order`."""
+        entry = self._staged.get(name)
+        if entry is None:
+            entry = self._staged[name] = _Staged(order, writer, start())
+        return entry.value
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the work that may fail alone: on an error its rows, its staged
+        values and its after-commit work are undone, and the error propagates."""
+        staged = {name: (entry, copy.copy(entry.value)) for name, entry in self._staged.items()}
+        waiting = len(self._after_commit)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self._staged = {}
+            for name, (entry, value) in staged.items():
+                entry.value = value
+                self._staged[name] = entry
+            del self._after_commit[waiting:]
+            raise
+
+    def flush(self, *, conflict: str = CONFLICT, stale: str = STALE) -> None:
+        """Send the pending changes now, refusing with these words if the database does."""
+        try:
+            self.session.flush()
+        except IntegrityError:
+            raise Conflict(conflict) from None
+        except StaleDataError:
+            raise PreconditionFailed(stale) from None
+
+    def _commit(self) -> None:
+        self.session.flush()  # the changes themselves first, outside the writers' locks
+        for entry in sorted(self._staged.values(), key=lambda staged: staged.order):
+            entry.writer(self.session, entry.value)
+        self._staged.clear()
+        self.session.commit()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[UnitOfWork]:
+    """Open the transaction; commit when the block ends, roll back on any error."""
+    session = db.session()
+    if session.info.get(_KEY) is not None:
+        raise RuntimeError("a unit of work is already open: services join it, never open one")
+    if session.in_transaction():
+        # Reads before the unit of work (a route's lookups) end here: what the unit of
+        # work decides on is read inside it.
+        session.rollback()
+    uow = UnitOfWork(session)
+    session.info[_KEY] = uow
     try:
-        db.session.flush()
+        yield uow
+        uow._commit()
     except IntegrityError:
-        db.session.rollback()
-        raise Conflict(conflict) from None
+        # Wherever it surfaced: an explicit flush, an autoflush before a query, the commit.
+        session.rollback()
+        raise Conflict(CONFLICT) from None
     except StaleDataError:
-        db.session.rollback()
-        raise PreconditionFailed(stale) from None
+        session.rollback()
+        raise PreconditionFailed(STALE) from None
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_KEY, None)
+    for callback in uow._after_commit:
+        callback()
+
+
+def current() -> UnitOfWork:
+    """The unit of work the caller opened; services use it to stage and flush."""
+    uow = db.session().info.get(_KEY)
+    if uow is None:
+        raise NoUnitOfWork("open a unit of work (api.infra.unit_of_work) before writing")
+    return uow
+
+
+def flush(*, conflict: str = CONFLICT, stale: str = STALE) -> None:
+    current().flush(conflict=conflict, stale=stale)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    current().after_commit(callback)
+
+
+def end_reads() -> None:
+    """Give the connection back before going over the network: a read-only step of a
+    workflow (a pingback's target check) must not hold a transaction open while waiting
+    on another host."""
+    db.session().rollback()

@@ -5,33 +5,32 @@ pingbacks), so nobody can make us fetch anything without naming a real post. The
 source is then fetched through the guarded client, with no database transaction
 open, and must link the target. Entries land in the moderation queue as `pending`.
 
-Pingback answers synchronously, since the spec wants the fault code in the reply;
-Webmention is queued (202) and verified by the worker.
+Pingback answers synchronously, since the spec wants the fault code in the reply: it
+is a workflow of three steps (the target read, the source fetch with no transaction
+open, the entry written in a unit of work of its own). Webmention is queued (202) in
+the route's unit of work and verified by the worker (api/linkbacks/jobs.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api.comments.services import add_pingback, trash_pingback
-from api.content.services import PostRef, find_post
-from api.errors import DomainError
-from api.events.outbox import after_commit
+from api.comments.services import add_pingback
+from api.content.services import PostRef
+from api.errors import Conflict, DomainError
+from api.infra import unit_of_work
 from api.infra.database import db
+from api.infra.queue import enqueue_after_commit
 from api.infra.timestamps import utcnow
 from api.linkbacks import targets
 from api.linkbacks import xmlrpc as codes
 from api.linkbacks.fetching import REQUEST_TIME_BUDGET, guarded_client
 from api.linkbacks.models import ReceivedWebmention
-from api.linkbacks.retries import LEASE, next_attempt_at
 from api.linkbacks.urls import is_http_url, same_resource
-from api.linkbacks.verification import LINKED, NO_LINK, UNAVAILABLE, SourceCheck, check_source
-
-VERIFY_BATCH = 25
+from api.linkbacks.verification import LINKED, NO_LINK, check_source
 
 
 class PingbackFault(Exception):
@@ -61,10 +60,10 @@ def _pingable_post(target_url: str) -> PostRef:
     return post
 
 
-def _names_post(target_url: str, slugs: set[str]) -> Callable[[str], bool]:
+def links_to(target_url: str, slugs: Iterable[str]) -> Callable[[str], bool]:
     """Whether a link of the source points at the post (by the URL pinged, or any
     spelling of the post's URL under any of its `slugs`, old ones included)."""
-    site = targets.our_site()
+    site, slugs = targets.our_site(), frozenset(slugs)
 
     def links_target(url: str) -> bool:
         return same_resource(url, target_url) or site.slug_of(url) in slugs
@@ -74,11 +73,6 @@ def _names_post(target_url: str, slugs: set[str]) -> Callable[[str], bool]:
 
 def _is_same_page(source_url: str, target_url: str, post: PostRef) -> bool:
     return same_resource(source_url, target_url) or same_resource(source_url, post.url)
-
-
-def _end_read_transaction() -> None:
-    """Nothing was written; release the connection before going over the network."""
-    db.session.rollback()
 
 
 # --- Pingback (XML-RPC, synchronous) ------------------------------------------------------
@@ -91,8 +85,8 @@ def receive_pingback(source_url: str, target_url: str, ip_address: str | None) -
     post = _pingable_post(target_url)
     if _is_same_page(source_url, target_url, post):
         raise PingbackFault(codes.GENERIC, "The source and the target are the same page.")
-    links_target = _names_post(target_url, targets.slugs_of(post))
-    _end_read_transaction()
+    links_target = links_to(target_url, targets.slugs_of(post))
+    unit_of_work.end_reads()
     with guarded_client(total_timeout=REQUEST_TIME_BUDGET) as client:
         check = check_source(client, source_url, links_target)
     if check.outcome == NO_LINK:
@@ -100,24 +94,20 @@ def receive_pingback(source_url: str, target_url: str, ip_address: str | None) -
     if check.outcome != LINKED:
         raise PingbackFault(codes.SOURCE_MISSING, "The source URL does not exist.")
     try:
-        _, created = _register(post.id, source_url, check, ip_address)
-    except IntegrityError:  # the same ping, registered concurrently
-        db.session.rollback()
+        with unit_of_work.unit_of_work():
+            _, created = add_pingback(
+                post_id=post.id,
+                source_url=source_url,
+                source_title=check.title,
+                excerpt_html=check.excerpt_html,
+                status="pending",
+                ip_address=ip_address,
+            )
+    except Conflict:  # the same ping, registered concurrently
         created = False
     if not created:
         raise PingbackFault(codes.ALREADY_REGISTERED, "The pingback has already been registered.")
     return f"Pingback from {source_url} to {target_url} registered. Thanks for linking!"
-
-
-def _register(post_id: int, source_url: str, check: SourceCheck, ip_address: str | None):
-    return add_pingback(
-        post_id=post_id,
-        source_url=source_url,
-        source_title=check.title,
-        excerpt_html=check.excerpt_html,
-        status="pending",
-        ip_address=ip_address,
-    )
 
 
 # --- Webmention (queued, verified by the worker) ------------------------------------------
@@ -135,126 +125,34 @@ def receive_webmention(source_url: str, target_url: str, ip_address: str | None)
         raise InvalidWebmention(errors={"target": [fault.message]}) from None
     if _is_same_page(source_url, target_url, post):
         raise InvalidWebmention(errors={"source": ["The source and the target are the same."]})
-    now = utcnow()
-    row = db.session.scalar(
-        select(ReceivedWebmention).where(
-            ReceivedWebmention.target_post_id == post.id,
-            ReceivedWebmention.source_url == source_url,
-        )
-    )
-    if row is None:
-        row = ReceivedWebmention(target_post_id=post.id, source_url=source_url)
-        db.session.add(row)
+    row = _received_row(post.id, source_url, target_url)
     # Sent again: the source changed (a new or a removed link); verify it again.
     row.target_url, row.status, row.result = target_url, "queued", None
     row.ip_address, row.attempts = ip_address, 0
-    row.next_attempt_at = row.updated_at = now
-    after_commit(_queue_verification)
+    row.next_attempt_at = row.updated_at = utcnow()
+    enqueue_after_commit("verify_received_webmentions")
+
+
+def _received_row(post_id: int, source_url: str, target_url: str) -> ReceivedWebmention:
+    """The row of this (target, source), created if new: a Webmention received twice at
+    once (the same sender retrying) ends in one row."""
+    wanted = (
+        ReceivedWebmention.target_post_id == post_id,
+        ReceivedWebmention.source_url == source_url,
+    )
+    row = db.session.scalar(select(ReceivedWebmention).where(*wanted))
+    if row is not None:
+        return row
     try:
-        db.session.commit()
-    except IntegrityError:  # the same Webmention, received concurrently: queued already
-        db.session.rollback()
-
-
-def _queue_verification() -> None:
-    from api.infra.queue import enqueue_after_commit, huey
-    from api.linkbacks.tasks import verify_received_webmentions
-
-    if not huey.immediate:  # tests call verify_due_webmentions themselves
-        enqueue_after_commit(verify_received_webmentions)
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    post: PostRef
-    source_url: str
-    target_url: str
-    ip_address: str | None
-    attempts: int
-    slugs: set[str]
-
-
-def verify_due_webmentions(limit: int = VERIFY_BATCH) -> int:
-    """Fetch the sources of queued Webmentions and act on what they say now."""
-    done = 0
-    with guarded_client() as client:
-        while done < limit and (job := _claim_next()) is not None:
-            # No transaction is open here: _claim_next committed.
-            check = check_source(client, job.source_url, _names_post(job.target_url, job.slugs))
-            _settle(job, check)
-            done += 1
-    return done
-
-
-def _claim_next() -> _Claimed | None:
-    while True:
-        now = utcnow()
-        row = db.session.scalar(
-            select(ReceivedWebmention)
-            .where(ReceivedWebmention.status == "queued", ReceivedWebmention.next_attempt_at <= now)
-            .order_by(ReceivedWebmention.next_attempt_at, ReceivedWebmention.id)
-            .limit(1)
-        )
-        if row is None:
-            db.session.commit()
-            return None
-        post = find_post(post_id=row.target_post_id, site_url=targets.site_url())
-        if post is None or post.status != "published" or not post.comments_open:
-            row.status, row.result, row.next_attempt_at = "rejected", "target not pingable", None
-            row.updated_at = now
-            db.session.commit()
-            continue
-        job = _Claimed(
-            row.id,
-            post,
-            row.source_url,
-            row.target_url,
-            row.ip_address,
-            row.attempts + 1,
-            targets.slugs_of(post),
-        )
-        claimed = db.session.execute(
-            update(ReceivedWebmention)
-            .where(
-                ReceivedWebmention.id == row.id,
-                ReceivedWebmention.status == "queued",
-                ReceivedWebmention.attempts == row.attempts,
+        with unit_of_work.current().savepoint():
+            row = ReceivedWebmention(
+                target_post_id=post_id, source_url=source_url, target_url=target_url
             )
-            .values(attempts=job.attempts, next_attempt_at=now + LEASE, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        if claimed.rowcount == 1:
-            return job
-
-
-def _settle(job: _Claimed, check: SourceCheck) -> None:
-    row = db.session.get(ReceivedWebmention, job.id)
-    if row is None or row.attempts != job.attempts:
-        db.session.rollback()  # deleted, or received again meanwhile: that one counts
-        return
-    now = utcnow()
-    row.updated_at = now
-    if check.outcome == UNAVAILABLE and (retry_at := next_attempt_at(job.attempts, now)):
-        row.next_attempt_at, row.result = retry_at, check.detail[:500]
-        db.session.commit()
-        return
-    row.next_attempt_at = None
-    if check.outcome == LINKED:
-        row.status, row.result = "accepted", None
-        try:
-            _register(job.post.id, job.source_url, check, job.ip_address)  # commits
-        except IntegrityError:
-            db.session.rollback()
-            return _settle(job, check)
-        db.session.commit()
-        return
-    # The source is gone or no longer links us (Webmention's update/delete): any entry
-    # it made earlier goes to the trash.
-    row.status, row.result = "rejected", check.detail[:500]
-    trash_pingback(post_id=job.post.id, source_url=job.source_url)
-    db.session.commit()
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        row = db.session.scalar(select(ReceivedWebmention).where(*wanted))
+    return row
 
 
 def answer_pingback_call(body: bytes, ip_address: str) -> bytes:

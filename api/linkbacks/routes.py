@@ -14,6 +14,7 @@ from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
 from api.errors import BadRequest
 from api.infra.pagination import CursorCodec
+from api.infra.unit_of_work import unit_of_work
 from api.linkbacks import incoming, services
 from api.linkbacks.schemas import (
     OutgoingLinkbackPage,
@@ -85,7 +86,8 @@ class Webmention(MethodView):
     @problems(blp, 413, 429)
     def post(self, form):
         """Receive a Webmention; the source is verified asynchronously"""
-        incoming.receive_webmention(form["source"].strip(), form["target"].strip(), client_ip())
+        with unit_of_work():
+            incoming.receive_webmention(form["source"].strip(), form["target"].strip(), client_ip())
         body = {"status": "queued", "detail": "The source will be checked for a link shortly."}
         return json_response(body, 202)
 

@@ -1,55 +1,55 @@
 """Our posts' own links: pingback entries between our posts, pings to other sites.
 
-`handle_post_event` is the dispatch consumer's work (api/linkbacks/consumer.py): it
-only writes rows. `send_due_linkbacks` is the worker's: it goes over the network, with
-no transaction open while it does.
+`on_post_changed` is the linkbacks area's handler of post events (api/wiring.py): it
+runs in the event dispatcher's unit of work and only writes rows. Sending the pings it
+queues is the worker's (api/linkbacks/jobs.py).
 
-Pingback entries are the comments area's: they are made and trashed only through
-api.comments.services, whose functions commit. So a use case here may commit more
-than once; every step is idempotent, and a replayed event converges to the same rows.
+Pingback entries are the comments area's: they are added through api.comments.services
+and trashed or restored as automatic moderation decisions (api.moderation.automatic).
+Every step is idempotent, so a replayed event converges to the same rows.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from api.auth.policy import Actor
-from api.comments.services import add_pingback, restore_pingback, trash_pingback
+from api.comments.services import add_pingback
 from api.content.services import PostRef, find_post, get_post, post_body_html
-from api.events.outbox import after_commit
+from api.events import catalogue as events
+from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.queue import enqueue_after_commit
 from api.infra.timestamps import utcnow
 from api.linkbacks import targets
 from api.linkbacks.extraction import Link, extract_links
-from api.linkbacks.fetching import guarded_client
 from api.linkbacks.models import InternalLink, OutgoingLinkback
-from api.linkbacks.retries import LEASE, next_attempt_at
-from api.linkbacks.sending import Outcome, send_linkback
 from api.linkbacks.urls import MAX_URL_LENGTH
 from api.linkbacks.verification import clip_title, excerpt_html
+from api.moderation.automatic import restore_pingback, trash_pingback
 
-log = logging.getLogger(__name__)
-POST_EVENTS = ["post.published", "post.updated", "post.unpublished", "post.deleted"]
-SEND_BATCH = 25
+POST_EVENTS = (
+    events.POST_PUBLISHED,
+    events.POST_UPDATED,
+    events.POST_UNPUBLISHED,
+    events.POST_DELETED,
+)
 
 
-# --- reacting to posts (the dispatch consumer) --------------------------------------------
+# --- reacting to posts (in the event dispatcher) --------------------------------------------
 
 
-def handle_post_event(event_type: str, data: dict) -> None:
+def on_post_changed(event) -> None:
     """Bring one post's linkbacks in line with the post as it is now."""
     try:
-        _handle(event_type, data)
+        with unit_of_work.current().savepoint():
+            _handle(event.type, event.data)
     except IntegrityError:
-        # A concurrent worker made the same row or entry first: look again.
-        db.session.rollback()
-        _handle(event_type, data)
+        # Someone made the same row or entry meanwhile (its savepoint is gone): look again.
+        _handle(event.type, event.data)
 
 
 def _handle(event_type: str, data: dict) -> None:
@@ -60,12 +60,12 @@ def _handle(event_type: str, data: dict) -> None:
     previous_slug = data.get("previous_slug")
     if previous_slug and previous_slug != post.get("slug"):
         targets.remember_previous_slug(post_id, previous_slug)
-    if event_type == "post.deleted":
+    if event_type == events.POST_DELETED.name:
         _forget_post(post_id)
-    elif event_type == "post.updated" and (
+    elif event_type == events.POST_UPDATED.name and (
         post.get("status") != "published" or not data.get("body_changed")
     ):
-        db.session.commit()  # a draft's edit, or no new links: only the slug history
+        return  # a draft's edit, or no new links: only the slug history
     else:
         sync_post_links(post_id)
 
@@ -90,7 +90,6 @@ def sync_post_links(post_id: int) -> None:
         # An unpublished post keeps the entries it made: it may come back, and an
         # entry trashed when its link went is restored if the link comes back.
         _sync_internal(source, internal)
-    db.session.commit()
 
 
 def _sync_internal(source: PostRef, linked: dict[int, tuple[PostRef, Link]]) -> None:
@@ -113,7 +112,7 @@ def _sync_internal(source: PostRef, linked: dict[int, tuple[PostRef, Link]]) -> 
             )
             db.session.add(row)
         row.linked, row.updated_at = True, utcnow()
-        _, created = add_pingback(  # commits, with the row above
+        _, created = add_pingback(
             post_id=target_id,
             source_url=row.source_url,
             source_title=clip_title(source.title),
@@ -121,7 +120,7 @@ def _sync_internal(source: PostRef, linked: dict[int, tuple[PostRef, Link]]) -> 
             status="approved" if approved else "pending",
         )
         if not created:  # linked again after the link was removed: back from the trash
-            restore_pingback(post_id=target_id, source_url=row.source_url)  # commits
+            restore_pingback(post_id=target_id, source_url=row.source_url)
     for target_id, row in rows.items():
         if row.linked and target_id not in linked:
             row.linked, row.updated_at = False, utcnow()
@@ -153,7 +152,7 @@ def _sync_outgoing(post_id: int, linked: dict[str, Link]) -> None:
         if url not in linked and row.status == "pending":
             row.status, row.next_attempt_at, row.updated_at = "removed", None, now
     if queued:
-        after_commit(_queue_sending)
+        enqueue_after_commit("send_pending_linkbacks")
 
 
 def _forget_post(post_id: int) -> None:
@@ -173,15 +172,6 @@ def _forget_post(post_id: int) -> None:
         )
     )
     db.session.execute(delete(OutgoingLinkback).where(OutgoingLinkback.source_post_id == post_id))
-    db.session.commit()
-
-
-def _queue_sending() -> None:
-    from api.infra.queue import enqueue_after_commit, huey
-    from api.linkbacks.tasks import send_pending_linkbacks
-
-    if not huey.immediate:  # tests call send_due_linkbacks themselves
-        enqueue_after_commit(send_pending_linkbacks)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -200,84 +190,4 @@ def list_outgoing(
         cursor=cursor,
         codec=codec,
         key_of=lambda row: [row.id],
-    )
-
-
-# --- sending (the worker) -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    source_url: str
-    target_url: str
-    attempts: int
-
-
-def send_due_linkbacks(limit: int = SEND_BATCH) -> int:
-    """Ping the targets whose turn has come; returns how many were tried."""
-    tried = 0
-    with guarded_client() as client:
-        while tried < limit and (job := _claim_next()) is not None:
-            # No transaction is open here: _claim_next committed.
-            outcome = send_linkback(client, job.source_url, job.target_url)
-            _record(job, outcome)
-            tried += 1
-    return tried
-
-
-def _claim_next() -> _Claimed | None:
-    """Take the next due ping for this worker (others skip it for LEASE), or None."""
-    while True:
-        now = utcnow()
-        row = db.session.scalar(
-            select(OutgoingLinkback)
-            .where(OutgoingLinkback.status == "pending", OutgoingLinkback.next_attempt_at <= now)
-            .order_by(OutgoingLinkback.next_attempt_at, OutgoingLinkback.id)
-            .limit(1)
-        )
-        if row is None:
-            db.session.commit()
-            return None
-        source = find_post(post_id=row.source_post_id, site_url=targets.site_url())
-        if source is None or source.status != "published":
-            row.status, row.next_attempt_at, row.updated_at = "removed", None, now
-            db.session.commit()
-            continue
-        job = _Claimed(row.id, source.url, row.target_url, row.attempts + 1)
-        claimed = db.session.execute(
-            update(OutgoingLinkback)
-            .where(
-                OutgoingLinkback.id == row.id,
-                OutgoingLinkback.status == "pending",
-                OutgoingLinkback.attempts == row.attempts,
-            )
-            .values(attempts=job.attempts, next_attempt_at=now + LEASE, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        if claimed.rowcount == 1:
-            return job
-
-
-def _record(job: _Claimed, outcome: Outcome) -> None:
-    row = db.session.get(OutgoingLinkback, job.id)
-    if row is None:  # the post was deleted meanwhile
-        db.session.commit()
-        return
-    now = utcnow()
-    retry_at = next_attempt_at(job.attempts, now) if outcome.transient else None
-    row.status = "pending" if retry_at else outcome.status
-    row.next_attempt_at = retry_at
-    row.protocol, row.endpoint = outcome.protocol, outcome.endpoint
-    row.last_error, row.updated_at = outcome.error, now
-    if outcome.status == "sent":
-        row.sent_at = now
-    db.session.commit()
-    log.info(
-        "linkback %s -> %s: %s%s",
-        job.source_url,
-        job.target_url,
-        row.status,
-        f" ({outcome.error})" if outcome.error else "",
     )

@@ -1,8 +1,8 @@
 """Purge: spam and trash are deleted once they have been spam or trash for the
 discussion settings' days (`purge_spam_days`, default 15; `purge_trash_days`, 30).
 
-Run hourly by the worker (api/comments/tasks.py) and by `marginalia purge`. It deletes
-in batches, one transaction each: the comments go, the status counts follow, and each
+Run hourly by the worker (api/moderation/tasks.py) and by `marginalia purge`. It deletes
+in batches, one unit of work each: the comments go, the status counts follow, and each
 comment gets a last moderation-log entry, `to_status` "purged" by the system actor
 `purge` (so the log keeps the trail of comments that no longer exist). Replies to a
 purged comment stay, with no parent. Time in the status is `updated_at`, which every
@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 
-from api.comments import discussion, status_counts
-from api.comments.models import Comment
+from api.comments import discussion
+from api.comments import status as comments
 from api.infra.database import db
 from api.infra.timestamps import utcnow
+from api.infra.unit_of_work import unit_of_work
 from api.moderation import audit
 from api.moderation.models import ModerationLogEntry
 from config import Settings
@@ -40,15 +41,9 @@ def cutoffs(settings: Settings, now: datetime | None = None) -> dict[str, dateti
 
 def due(settings: Settings, now: datetime | None = None) -> int:
     """How many comments a purge would delete now (for a progress bar)."""
-    total = 0
-    for status, cutoff in cutoffs(settings, now).items():
-        total += db.session.scalar(
-            select(func.count())
-            .select_from(Comment)
-            .where(Comment.status == status, Comment.updated_at < cutoff)
-        )
-    db.session.rollback()
-    return total
+    return sum(
+        comments.count_older(status, cutoff) for status, cutoff in cutoffs(settings, now).items()
+    )
 
 
 def purge(
@@ -58,11 +53,13 @@ def purge(
     progress: Callable[[int], None] | None = None,
     batch: int = BATCH,
 ) -> int:
-    """Delete what is due, batch by batch; returns how many comments went."""
+    """Delete what is due, batch by batch, one unit of work each; returns how many
+    comments went."""
     total = 0
     for status, cutoff in cutoffs(settings, now).items():
         while True:
-            deleted = _purge_batch(status, cutoff, batch)
+            with unit_of_work():
+                deleted = purge_batch(status, cutoff, batch)
             total += deleted
             if progress and deleted:
                 progress(deleted)
@@ -71,28 +68,11 @@ def purge(
     return total
 
 
-def _purge_batch(status: str, cutoff: datetime, size: int) -> int:
-    """One transaction: up to `size` comments of `status` older than `cutoff`."""
-    due_ids = (
-        select(Comment.id)
-        .where(Comment.status == status, Comment.updated_at < cutoff)
-        .order_by(Comment.updated_at)
-        .limit(size)
-        .with_for_update(skip_locked=True)  # a moderator deciding one keeps it
-    )
-    table = Comment.__table__
-    gone = db.session.execute(
-        table.delete()
-        .where(
-            table.c.id.in_(due_ids),
-            # Checked again on the row: restored meanwhile, it stays.
-            table.c.status == status,
-            table.c.updated_at < cutoff,
-        )
-        .returning(table.c.id, table.c.post_id)
-    ).all()
+def purge_batch(status: str, cutoff: datetime, size: int) -> int:
+    """Up to `size` comments of `status` older than `cutoff`, each with its last entry
+    in the log."""
+    gone = comments.delete_older(status, cutoff, size)
     if not gone:
-        db.session.rollback()
         return 0
     now = utcnow()
     actor = audit.PURGE
@@ -114,6 +94,4 @@ def _purge_batch(status: str, cutoff: datetime, size: int) -> int:
             for comment_id, post_id in gone
         ],
     )
-    status_counts.removed(status, len(gone))
-    db.session.commit()
     return len(gone)

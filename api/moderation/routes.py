@@ -9,6 +9,7 @@ from flask.views import MethodView
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
 from api.infra.pagination import CursorCodec
+from api.infra.unit_of_work import unit_of_work
 from api.moderation import audit, claims
 from api.moderation import queue as moderation
 from api.moderation.schemas import (
@@ -138,14 +139,15 @@ class QueueComment(MethodView):
         Allowed: pending→approved|spam|trash, approved→pending|spam|trash,
         spam→pending|trash, trash→pending. Ends any claim on the comment.
         """
-        item = moderation.decide(
-            current_actor(),
-            comment_id,
-            moderation.Decision(data["status"], data["reason"], data["block_author"]),
-            _settings(),
-            if_match_guard(_represent),
-        )
-        body = item_view(item)
+        with unit_of_work():
+            moderation.decide(
+                current_actor(),
+                comment_id,
+                moderation.Decision(data["status"], data["reason"], data["block_author"]),
+                _settings(),
+                if_match_guard(_represent),
+            )
+        body = item_view(moderation.get_item(comment_id, _settings()))
         return json_response(body, 200, {"ETag": body["etag"]})
 
 
@@ -166,12 +168,14 @@ class Batch(MethodView):
     )
     def post(self, data):
         """Decide on up to 500 comments at once: all of them or none"""
-        batch_id, items = moderation.decide_batch(
-            current_actor(),
-            data["ids"],
-            moderation.Decision(data["status"], data["reason"], data["block_author"]),
-            _settings(),
-        )
+        with unit_of_work():
+            batch_id, ids = moderation.decide_batch(
+                current_actor(),
+                data["ids"],
+                moderation.Decision(data["status"], data["reason"], data["block_author"]),
+                _settings(),
+            )
+        items = moderation.items(ids, _settings())
         return json_response({"batch_id": batch_id, "items": [item_view(i) for i in items]})
 
 
@@ -199,9 +203,10 @@ class Claims(MethodView):
         Two moderators claiming at once never get the same comment. The caller's own
         live claims among the oldest are renewed. Deciding a comment ends its claim.
         """
-        items, expires_at = claims.claim(current_actor(), data["limit"], _settings())
-        body = ClaimResultSchema().dump({"items": [], "expires_at": expires_at})
-        body["items"] = [item_view(item) for item in items]
+        with unit_of_work():
+            items, expires_at = claims.claim(current_actor(), data["limit"], _settings())
+            body = ClaimResultSchema().dump({"items": [], "expires_at": expires_at})
+            body["items"] = [item_view(item) for item in items]
         return json_response(body)
 
     @staff(blp)
@@ -210,7 +215,8 @@ class Claims(MethodView):
     @problems(blp, 401, 403)
     def delete(self):
         """Release all of the caller's claims"""
-        claims.release(current_actor())
+        with unit_of_work():
+            claims.release(current_actor())
 
 
 @blp.route("/log")

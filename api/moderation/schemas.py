@@ -5,8 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from api.comments.intake import MAX_ID
-from api.comments.models import COMMENT_STATUSES, COMMENT_TYPES
+from api.comments.status import COMMENT_STATUSES, COMMENT_TYPES, MAX_ID
 from api.moderation.queue import MAX_BATCH
 from api.web.fields import PageArgsSchema, StrictBoolean, Timestamp, page_schema
 

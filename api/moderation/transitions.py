@@ -12,6 +12,8 @@ back to the queue. Undoing a decision is deciding the previous status again.
 
 from __future__ import annotations
 
+from api.events import catalogue as events
+
 ALLOWED: dict[str, frozenset[str]] = {
     "pending": frozenset({"approved", "spam", "trash"}),
     "approved": frozenset({"pending", "spam", "trash"}),
@@ -21,10 +23,10 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 # The event each decision records, by the status it leads to.
 EVENTS = {
-    "approved": "comment.approved",
-    "spam": "comment.spammed",
-    "trash": "comment.trashed",
-    "pending": "comment.restored",
+    "approved": events.COMMENT_APPROVED,
+    "spam": events.COMMENT_SPAMMED,
+    "trash": events.COMMENT_TRASHED,
+    "pending": events.COMMENT_RESTORED,
 }
 
 

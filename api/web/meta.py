@@ -10,6 +10,7 @@ from flask import Response, current_app
 from sqlalchemy import text
 
 from api.infra.database import db
+from api.infra.unit_of_work import end_reads
 from api.web.parsing import Blueprint
 from api.web.problems import problem
 
@@ -40,7 +41,7 @@ def readyz():
     except Exception:
         checks["database"] = "unreachable"
     finally:
-        db.session.rollback()
+        end_reads()
     settings = current_app.config["MARGINALIA"]
     if settings.uses_redis:
         import redis

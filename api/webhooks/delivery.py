@@ -10,7 +10,8 @@ Results are written in small groups, each group one transaction (attempt rows, d
 state, endpoint health, lease renewal). A worker killed between a send and the group's
 commit loses those results, and the lease expiry hands the deliveries to another
 worker, which sends them again with the same `webhook-id`: at least once, never lost.
-No transaction is open while a request is on the wire.
+No transaction is open while a request is on the wire: each step that writes is a
+unit of work of its own, and reads end before the network is used.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
+from api.errors import Conflict
 from api.events.feed import events_by_id
 from api.events.schemas import EventSchema
 from api.infra.database import db
 from api.infra.timestamps import utcnow
+from api.infra.unit_of_work import end_reads, unit_of_work
 from api.webhooks.crypto import SecretUnreadable, signing_key, unseal
 from api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from api.webhooks.retry import Result, Verdict, judge
@@ -95,7 +97,7 @@ def drain_endpoint(endpoint_id: int, config: DeliveryConfig | None = None) -> Dr
         try:
             emptied = _drain_leased(endpoint_id, owner, config, report)
         finally:
-            db.session.rollback()
+            end_reads()
             _release(endpoint_id, owner)
         # A delivery committed while we held the lease may have seen it busy and left
         # the work to us: look once more after letting go.
@@ -109,29 +111,32 @@ def drain_endpoint(endpoint_id: int, config: DeliveryConfig | None = None) -> Dr
 
 def _acquire(endpoint_id: int, owner: str, config: DeliveryConfig) -> bool:
     now = utcnow()
-    taken = db.session.execute(
-        update(WebhookEndpoint)
-        .where(
-            WebhookEndpoint.id == endpoint_id,
-            WebhookEndpoint.active.is_(True),
-            or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
-            or_(WebhookEndpoint.backoff_until.is_(None), WebhookEndpoint.backoff_until <= now),
-        )
-        .values(lease_owner=owner, lease_until=now + config.lease)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        taken = db.session.execute(
+            update(WebhookEndpoint)
+            .where(
+                WebhookEndpoint.id == endpoint_id,
+                WebhookEndpoint.active.is_(True),
+                or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
+                or_(
+                    WebhookEndpoint.backoff_until.is_(None),
+                    WebhookEndpoint.backoff_until <= now,
+                ),
+            )
+            .values(lease_owner=owner, lease_until=now + config.lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return taken == 1
 
 
 def _release(endpoint_id: int, owner: str) -> None:
-    db.session.execute(
-        update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.lease_owner == owner)
-        .values(lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _due(endpoint_id: int, now: datetime):
@@ -144,7 +149,7 @@ def _due(endpoint_id: int, now: datetime):
 
 def _has_due(endpoint_id: int) -> bool:
     found = db.session.scalar(select(exists().where(_due(endpoint_id, utcnow()))))
-    db.session.commit()
+    end_reads()
     return bool(found)
 
 
@@ -160,7 +165,7 @@ def next_wake(endpoint_id: int) -> datetime | None:
             WebhookEndpoint.id == endpoint_id
         )
     ).one_or_none()
-    db.session.commit()
+    end_reads()
     if soonest is None or endpoint is None or not endpoint.active:
         return None
     if endpoint.backoff_until is not None:
@@ -187,7 +192,7 @@ def _drain_leased(endpoint_id: int, owner: str, config: DeliveryConfig, report) 
             ).where(WebhookEndpoint.id == endpoint_id)
         ).one_or_none()
         if endpoint is None or not endpoint.active:
-            db.session.commit()
+            end_reads()
             return False
         due = db.session.execute(
             select(
@@ -201,11 +206,11 @@ def _drain_leased(endpoint_id: int, owner: str, config: DeliveryConfig, report) 
             .limit(config.batch_size)
         ).all()
         if not due:
-            db.session.commit()
+            end_reads()
             return True
         events = events_by_id(d.event_id for d in due)
         bodies = {event_id: render_body(payload(e)) for event_id, e in events.items()}
-        db.session.commit()  # no transaction stays open across the network I/O below
+        end_reads()  # no transaction stays open across the network I/O below
         keys, key_error = _signing_keys(endpoint, config)
         batch = _Batch(endpoint_id, owner, config)
         for delivery in due:
@@ -280,29 +285,28 @@ class _Batch:
         now = utcnow()
         lease_until = now + self.config.lease
         try:
-            # A write first: on SQLite this takes the write lock before any read.
-            renewed = db.session.execute(
-                update(WebhookEndpoint)
-                .where(
-                    WebhookEndpoint.id == self.endpoint_id,
-                    WebhookEndpoint.lease_owner == self.owner,
-                    WebhookEndpoint.active.is_(True),
-                )
-                .values(lease_until=lease_until)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if self.outcomes:
-                db.session.execute(
-                    insert(WebhookAttempt), [self._attempt(o) for o in self.outcomes]
-                )
-                db.session.execute(
-                    update(WebhookDelivery), [self._delivery(o, now) for o in self.outcomes]
-                )
-                self._record_health(now)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # the endpoint (and its deliveries) was deleted
-            return None
+            with unit_of_work():
+                # A write first: on SQLite this takes the write lock before any read.
+                renewed = db.session.execute(
+                    update(WebhookEndpoint)
+                    .where(
+                        WebhookEndpoint.id == self.endpoint_id,
+                        WebhookEndpoint.lease_owner == self.owner,
+                        WebhookEndpoint.active.is_(True),
+                    )
+                    .values(lease_until=lease_until)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if self.outcomes:
+                    db.session.execute(
+                        insert(WebhookAttempt), [self._attempt(o) for o in self.outcomes]
+                    )
+                    db.session.execute(
+                        update(WebhookDelivery), [self._delivery(o, now) for o in self.outcomes]
+                    )
+                    self._record_health(now)
+        except Conflict:
+            return None  # the endpoint (and its deliveries) was deleted
         self.outcomes = []
         self.since = time.monotonic()
         return lease_until if renewed else None
@@ -404,7 +408,7 @@ def due_endpoints() -> list[tuple[int, datetime | None]]:
         )
         .order_by(WebhookEndpoint.id)
     ).all()
-    db.session.commit()
+    end_reads()
     return [(row.id, row.lease_until) for row in rows]
 
 
@@ -413,26 +417,26 @@ def disable_failing_endpoints(config: DeliveryConfig | None = None) -> int:
     config = config or DeliveryConfig.current()
     now = utcnow()
     cutoff = now - timedelta(seconds=config.disable_after)
-    failing = db.session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.failing_since).where(
-            WebhookEndpoint.active.is_(True), WebhookEndpoint.failing_since <= cutoff
-        )
-    ).all()
-    for endpoint_id, since in failing:
-        log.warning("disabling webhook endpoint %s: failing since %s", endpoint_id, since)
-        db.session.execute(
-            update(WebhookEndpoint)
-            .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.active.is_(True))
-            .values(
-                active=False,
-                disabled_reason=failing_reason(since),
-                disabled_at=now,
-                updated_at=now,
-                version=WebhookEndpoint.version + 1,
+    with unit_of_work():
+        failing = db.session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.failing_since).where(
+                WebhookEndpoint.active.is_(True), WebhookEndpoint.failing_since <= cutoff
             )
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
+        ).all()
+        for endpoint_id, since in failing:
+            log.warning("disabling webhook endpoint %s: failing since %s", endpoint_id, since)
+            db.session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.active.is_(True))
+                .values(
+                    active=False,
+                    disabled_reason=failing_reason(since),
+                    disabled_at=now,
+                    updated_at=now,
+                    version=WebhookEndpoint.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
     return len(failing)
 
 
@@ -441,15 +445,15 @@ def purge_log(retention_days: int | None = None) -> int:
     if retention_days is None:
         retention_days = current_app.config["MARGINALIA"].webhook_log_retention_days
     cutoff = utcnow() - timedelta(days=retention_days)
-    removed = db.session.execute(
-        delete(WebhookAttempt)
-        .where(WebhookAttempt.attempted_at < cutoff)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    removed += db.session.execute(
-        delete(WebhookDelivery)
-        .where(WebhookDelivery.status != "pending", WebhookDelivery.completed_at < cutoff)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with unit_of_work():
+        removed = db.session.execute(
+            delete(WebhookAttempt)
+            .where(WebhookAttempt.attempted_at < cutoff)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        removed += db.session.execute(
+            delete(WebhookDelivery)
+            .where(WebhookDelivery.status != "pending", WebhookDelivery.completed_at < cutoff)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return removed

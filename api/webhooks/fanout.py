@@ -1,8 +1,9 @@
 """Fan-out: each recorded event becomes one delivery per active endpoint that wants it.
 
-Runs as an outbox consumer (api.events.dispatch), in event order, inside the
-dispatcher's transaction: the delivery rows commit together with the consumer's
-cursor. The unique (endpoint, event) row makes a replay after a crash a no-op.
+The webhooks area's handler of every event (api/wiring.py): the event dispatcher runs
+it in event order, inside its unit of work, so the delivery rows commit together with
+the consumer's cursor. The unique (endpoint, event) row makes a replay after a crash a
+no-op.
 """
 
 from __future__ import annotations
@@ -14,19 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from api.events.dispatch import consumer
+from api.events import catalogue as events
 from api.events.feed import type_matches
-from api.events.outbox import after_commit
 from api.infra.database import db
 from api.infra.timestamps import utcnow
+from api.webhooks.draining import request_drain_after_commit
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-TEST_EVENT = "webhook.test"  # sent to one endpoint only, never fanned out
 
-
-@consumer("webhooks", ["*"])
 def fan_out(event) -> None:
-    if event.type == TEST_EVENT:
+    if event.type == events.WEBHOOK_TEST.name:  # sent to one endpoint only
         return
     endpoints = db.session.execute(
         select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
@@ -65,10 +63,5 @@ def add_deliveries(event_id: int, event_type: str, endpoint_ids: list[int]) -> N
         .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
     )
 
-    def queue_work() -> None:
-        from api.webhooks.tasks import request_drain
-
-        for endpoint_id in endpoint_ids:
-            request_drain(endpoint_id)
-
-    after_commit(queue_work)
+    for endpoint_id in endpoint_ids:
+        request_drain_after_commit(endpoint_id)

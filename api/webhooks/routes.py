@@ -8,12 +8,12 @@ from flask.views import MethodView
 from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.infra.pagination import CursorCodec
+from api.infra.unit_of_work import unit_of_work
 from api.web.conditional import if_match_guard
 from api.web.contract import problems, staff
 from api.web.fields import PageArgsSchema
 from api.web.parsing import Blueprint
 from api.web.responses import created, json_response, page_body
-from api.webhooks import fanout as fanout  # registers the outbox consumer in every process
 from api.webhooks import services
 from api.webhooks.schemas import (
     DeliveryListArgs,
@@ -108,7 +108,8 @@ class WebhookEndpoints(MethodView):
     @problems(blp, 400, 401, 403, 413, 422)
     def post(self, data):
         """Register an endpoint; its signing secret is in this response only"""
-        endpoint, secret = services.create_endpoint(data)
+        with unit_of_work():
+            endpoint, secret = services.create_endpoint(data)
         return created(_secret_view(endpoint, secret), _location(endpoint))
 
 
@@ -129,7 +130,8 @@ class WebhookEndpoint(MethodView):
     @problems(blp, 400, 401, 403, 404, 412, 413, 422)
     def patch(self, changes, endpoint_id):
         """Change an endpoint; `active: true` re-enables a disabled one"""
-        endpoint = services.update_endpoint(endpoint_id, changes, if_match_guard(_view))
+        with unit_of_work():
+            endpoint = services.update_endpoint(endpoint_id, changes, if_match_guard(_view))
         return json_response(_view(endpoint))
 
     @staff(blp)
@@ -138,7 +140,8 @@ class WebhookEndpoint(MethodView):
     @problems(blp, 401, 403, 404, 412)
     def delete(self, endpoint_id):
         """Delete an endpoint with its deliveries and their log"""
-        services.delete_endpoint(endpoint_id, if_match_guard(_view))
+        with unit_of_work():
+            services.delete_endpoint(endpoint_id, if_match_guard(_view))
 
 
 @blp.route("/webhooks/<int:endpoint_id>/rotate-secret")
@@ -149,7 +152,8 @@ class WebhookSecret(MethodView):
     @problems(blp, 401, 403, 404)
     def post(self, endpoint_id):
         """Rotate the secret; the old one keeps signing during the overlap (24 h)"""
-        endpoint, secret = services.rotate_secret(endpoint_id)
+        with unit_of_work():
+            endpoint, secret = services.rotate_secret(endpoint_id)
         return json_response(_secret_view(endpoint, secret))
 
 
@@ -161,7 +165,9 @@ class WebhookTest(MethodView):
     @problems(blp, 401, 403, 404, 409)
     def post(self, endpoint_id):
         """Send a `webhook.test` event to this endpoint only"""
-        return json_response(_delivery.dump(services.send_test(endpoint_id)), 202)
+        with unit_of_work():
+            delivery = services.send_test(endpoint_id)
+        return json_response(_delivery.dump(delivery), 202)
 
 
 @blp.route("/webhooks/<int:endpoint_id>/deliveries")
@@ -202,7 +208,8 @@ class WebhookResend(MethodView):
     @problems(blp, 401, 403, 404, 409)
     def post(self, endpoint_id, delivery_id):
         """Send a delivery again now (same `webhook-id`), with a fresh retry schedule"""
-        delivery = services.resend_delivery(endpoint_id, delivery_id)
+        with unit_of_work():
+            delivery = services.resend_delivery(endpoint_id, delivery_id)
         return json_response(_delivery.dump(delivery), 202)
 
 
@@ -215,7 +222,8 @@ class WebhookResendFailed(MethodView):
     @problems(blp, 400, 401, 403, 404, 409, 413, 422)
     def post(self, data, endpoint_id):
         """Resend every failed delivery of this endpoint since a time"""
-        resent = services.resend_failed(endpoint_id, data["since"])
+        with unit_of_work():
+            resent = services.resend_failed(endpoint_id, data["since"])
         return json_response({"resent": resent}, 202)
 
 

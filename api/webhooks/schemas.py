@@ -3,12 +3,13 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from api.events.catalogue import SUBSCRIBABLE as SUBSCRIBABLE_EVENTS
 from api.web.fields import PageArgsSchema, Timestamp, page_schema
 from api.webhooks.models import DELIVERY_STATUSES
 
-EVENT_PATTERN = validate.Regexp(
-    r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$",
-    error="An event type (`comment.approved`), a prefix pattern (`comment.*`) or `*`.",
+SUBSCRIBABLE = validate.OneOf(
+    SUBSCRIBABLE_EVENTS,
+    error="An event type (`comment.approved`), an area (`comment.*`) or `*`; see the enum.",
 )
 EVENTS_FIELD = {
     "validate": validate.Length(min=1, max=50),
@@ -23,7 +24,7 @@ EVENTS_FIELD = {
 
 def _event_list(**kwargs):
     return ma.fields.List(
-        ma.fields.String(validate=[validate.Length(max=64), EVENT_PATTERN]),
+        ma.fields.String(validate=SUBSCRIBABLE),
         attribute="event_types",
         data_key="events",
         **kwargs,

@@ -1,7 +1,8 @@
 """Webhook endpoints and their delivery log: the admin's use cases (request side).
 
-Nothing here talks to a receiver: these functions write rows and queue a drain once
-their transaction has committed; the worker sends (api/webhooks/delivery.py).
+Nothing here talks to a receiver: these functions write rows in the caller's unit of
+work and ask for a drain once it has committed; the worker sends
+(api/webhooks/delivery.py).
 """
 
 from __future__ import annotations
@@ -11,30 +12,22 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm.exc import StaleDataError
 
-from api.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from api.events.outbox import after_commit, record_event_now
+from api.errors import Conflict, InvalidInput, NotFound
+from api.events import catalogue as events
+from api.events.outbox import record_event_now
+from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.outbound import OutboundError, OutboundPolicy, check_url
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from api.infra.timestamps import utcnow
 from api.webhooks.crypto import generate_secret, seal
-from api.webhooks.fanout import TEST_EVENT
+from api.webhooks.draining import request_drain_after_commit
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 Precondition = Callable[[WebhookEndpoint], None] | None
 _MAX_ID = 2**31 - 1
 _MAX_BIG_ID = 2**63 - 1
-
-
-def _queue_drain(endpoint_id: int) -> None:
-    def queue() -> None:
-        from api.webhooks.tasks import request_drain
-
-        request_drain(endpoint_id)
-
-    after_commit(queue)
 
 
 def checked_url(url: str) -> str:
@@ -69,7 +62,6 @@ def create_endpoint(data: dict) -> tuple[WebhookEndpoint, str]:
     if not endpoint.active:
         endpoint.disabled_reason, endpoint.disabled_at = "created inactive", utcnow()
     db.session.add(endpoint)
-    db.session.commit()
     return endpoint, secret
 
 
@@ -116,7 +108,6 @@ def update_endpoint(endpoint_id: int, changes: dict, precondition: Precondition)
     _flush()
     if send_now:
         _send_pending_now(endpoint)
-    db.session.commit()
     return endpoint
 
 
@@ -125,7 +116,6 @@ def delete_endpoint(endpoint_id: int, precondition: Precondition) -> None:
     endpoint = _locked(endpoint_id, precondition)
     db.session.delete(endpoint)
     _flush()
-    db.session.commit()
 
 
 def rotate_secret(endpoint_id: int) -> tuple[WebhookEndpoint, str]:
@@ -142,7 +132,6 @@ def rotate_secret(endpoint_id: int) -> tuple[WebhookEndpoint, str]:
     endpoint.secret_ciphertext = seal(secret, current_app.config["SECRET_KEY"])
     endpoint.updated_at = now
     _flush()
-    db.session.commit()
     return endpoint, secret
 
 
@@ -151,20 +140,19 @@ def send_test(endpoint_id: int) -> WebhookDelivery:
     endpoint = _locked(endpoint_id, None)
     _ensure_active(endpoint)
     event = record_event_now(
-        TEST_EVENT,
+        events.WEBHOOK_TEST,
         {"endpoint_id": endpoint.id, "message": "A test delivery from Marginalia."},
     )
     delivery = WebhookDelivery(
         endpoint_id=endpoint.id,
         event_id=event.id,
-        event_type=TEST_EVENT,
+        event_type=events.WEBHOOK_TEST.name,
         status="pending",
         next_attempt_at=utcnow(),
     )
     db.session.add(delivery)
     endpoint.backoff_until = None  # an admin asked for a try now
-    _queue_drain(endpoint.id)
-    db.session.commit()
+    request_drain_after_commit(endpoint.id)
     return delivery
 
 
@@ -231,8 +219,7 @@ def resend_delivery(endpoint_id: int, delivery_id: int) -> WebhookDelivery:
         delivery.status, delivery.retry_step, delivery.completed_at = "pending", 0, None
     delivery.next_attempt_at = now
     endpoint.backoff_until = None
-    _queue_drain(endpoint.id)
-    db.session.commit()
+    request_drain_after_commit(endpoint.id)
     return delivery
 
 
@@ -252,8 +239,7 @@ def resend_failed(endpoint_id: int, since: datetime) -> int:
     ).rowcount
     endpoint.backoff_until = None
     if resent:
-        _queue_drain(endpoint.id)
-    db.session.commit()
+        request_drain_after_commit(endpoint.id)
     return resent
 
 
@@ -287,20 +273,13 @@ def _send_pending_now(endpoint: WebhookEndpoint) -> None:
         .execution_options(synchronize_session=False)
     )
     endpoint.backoff_until = None
-    _queue_drain(endpoint.id)
+    request_drain_after_commit(endpoint.id)
 
 
 def _ensure_active(endpoint: WebhookEndpoint) -> None:
     if not endpoint.active:
-        db.session.rollback()
         raise Conflict("The endpoint is disabled; re-enable it (PATCH active: true) first.")
 
 
 def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise PreconditionFailed(
-            "The endpoint changed meanwhile; fetch it again and retry."
-        ) from None
+    unit_of_work.flush(stale="The endpoint changed meanwhile; fetch it again and retry.")

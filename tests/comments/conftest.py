@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from api.comments import status_counts
+from api.comments import status as comments
 from api.comments.models import Comment
-from api.comments.services import comment_data, recount
-from api.events.outbox import record_event
+from api.events import catalogue as events
 from api.infra.database import db
+from api.infra.unit_of_work import unit_of_work
 from tests.comments.helpers import Issuer, new_ip
 
 
@@ -71,15 +71,9 @@ def approve(app) -> Callable[[int], None]:
 
     def set_approved(comment_id: int) -> None:
         with app.app_context():
-            comment = db.session.get(Comment, comment_id)
-            status_counts.moved(comment.status, "approved")
-            comment.status = "approved"
-            db.session.flush()
-            recount(comment.post_id)
-            # As the moderation queue does: every public change is an event, which is
-            # also what invalidates the response cache.
-            record_event("comment.approved", {"comment": comment_data(comment)})
-            db.session.commit()
+            with unit_of_work():
+                comment = comments.lock(comment_id)
+                comments.move([comment], "approved", events.COMMENT_APPROVED, {})
             db.session.remove()
 
     return set_approved

@@ -153,7 +153,8 @@ def test_a_write_by_another_process_is_seen_by_the_front(app, client, publish, t
         "from api.content.taxonomy import tags\n"
         "from api.demo.loader import SYSTEM\n"
         "from config import load_settings\n"
-        "with create_app(load_settings()).app_context():\n"
+        "from api.infra.unit_of_work import unit_of_work\n"
+        "with create_app(load_settings()).app_context(), unit_of_work():\n"
         "    tags.update(SYSTEM, 'alpha', {'name': 'Alpha'}, None)\n"
     )
     env = {

@@ -2,10 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
-from api.content.services import publish_due_posts
+from api.content.models import Tag
+from api.content.tasks import publish_due_posts
 from api.events import dispatch
+from api.events.catalogue import in_area
+from api.events.feed import list_events
 from api.events.models import EventCursor
 from api.infra.database import db
 from tests.conftest import bearer
@@ -58,26 +63,23 @@ def test_feed_is_for_admins(client, make_token):
         assert client.get("/v1/events", headers=bearer(make_token(role))).status_code == 403
 
 
-def test_each_consumer_sees_each_event_once_in_order(app, publish):
+def test_each_consumer_sees_each_event_once_in_order(app, publish, subscribe):
     seen = []
-    dispatch.consumer("test-recorder", ["post.*"])(lambda event: seen.append(event.id))
-    try:
-        publish("First")
-        publish("Second")
-        with app.app_context():
-            dispatch.dispatch_pending()
-            dispatch.dispatch_pending()
-            db.session.remove()
-        publish("Third")
-        with app.app_context():
-            dispatch.dispatch_pending()
-            db.session.remove()
-    finally:
-        dispatch._consumers.pop("test-recorder")
+    subscribe("test-recorder", in_area("post"), lambda event: seen.append(event.id))
+    publish("First")
+    publish("Second")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        dispatch.dispatch_pending()
+        db.session.remove()
+    publish("Third")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        db.session.remove()
     assert len(seen) == 3 and seen == sorted(seen)
 
 
-def test_a_failing_consumer_retries_the_same_event(app, publish, caplog):
+def test_a_failing_consumer_retries_the_same_event(app, publish, subscribe, caplog):
     calls = []
 
     def flaky(event):
@@ -85,20 +87,17 @@ def test_a_failing_consumer_retries_the_same_event(app, publish, caplog):
         if len(calls) == 1:
             raise RuntimeError("downstream hiccup")
 
-    dispatch.consumer("test-flaky", ["post.*"])(flaky)
-    try:
-        publish("Only")
-        with app.app_context():
-            dispatch.dispatch_pending()
-            dispatch.dispatch_pending()
-            db.session.remove()
-    finally:
-        dispatch._consumers.pop("test-flaky")
+    subscribe("test-flaky", in_area("post"), flaky)
+    publish("Only")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        dispatch.dispatch_pending()
+        db.session.remove()
     assert calls[0] == calls[1] and len(calls) == 2
     assert "test-flaky failed" in caplog.text
 
 
-def test_a_poison_event_does_not_hold_back_the_events_before_it(app, publish, caplog):
+def test_a_poison_event_does_not_hold_back_the_events_before_it(app, publish, subscribe, caplog):
     handled = []
 
     def fails_on_second(event):
@@ -106,19 +105,16 @@ def test_a_poison_event_does_not_hold_back_the_events_before_it(app, publish, ca
             raise RuntimeError("cannot handle this one")
         handled.append(event.id)
 
-    dispatch.consumer("test-poison", ["post.*"])(fails_on_second)
-    try:
-        publish("Fine")
-        publish("Poison")
-        publish("After")
-        with app.app_context():
-            dispatch.dispatch_pending()
-            dispatch.dispatch_pending()
-            cursor = db.session.get(EventCursor, "test-poison")
-            stopped_at = cursor.last_event_id
-            db.session.remove()
-    finally:
-        dispatch._consumers.pop("test-poison")
+    subscribe("test-poison", in_area("post"), fails_on_second)
+    publish("Fine")
+    publish("Poison")
+    publish("After")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        dispatch.dispatch_pending()
+        cursor = db.session.get(EventCursor, "test-poison")
+        stopped_at = cursor.last_event_id
+        db.session.remove()
     # The events before the poison one stay handled (a failed batch is redone one by
     # one, so the good one may run twice: handlers are idempotent); the cursor waits
     # at the poison event, which is retried on every run, not skipped.
@@ -157,20 +153,71 @@ def test_scheduled_posts_publish_once_when_due(app, client, admin, author, event
     assert len(published) == 1 and published[0][1]["scheduled"] is True
 
 
-def test_the_event_watcher_dispatches_what_committed_since_it_last_looked(app, publish):
+def test_the_event_watcher_dispatches_what_committed_since_it_last_looked(app, publish, subscribe):
     from api.events.watcher import EventWatcher
 
     seen = []
-    dispatch.consumer("test-watched", ["post.*"])(lambda event: seen.append(event.id))
+    subscribe("test-watched", in_area("post"), lambda event: seen.append(event.id))
     watcher = EventWatcher(app)
-    try:
-        publish("One")
-        publish("Two")
-        first = watcher.check()
-        quiet = watcher.check(), watcher.check()  # caught up: nothing to hand on
-        publish("Three")
-        later = watcher.check()
-    finally:
-        dispatch._consumers.pop("test-watched")
+    publish("One")
+    publish("Two")
+    first = watcher.check()
+    quiet = watcher.check(), watcher.check()  # caught up: nothing to hand on
+    publish("Three")
+    later = watcher.check()
     assert first >= 2 and len(seen) == 3 and seen == sorted(seen)
     assert quiet == (0, 0) and later >= 1
+
+
+def test_a_failing_batch_rolls_back_its_rows_and_cursor_together(app, publish, subscribe):
+    """One unit of work per batch: the handler's rows and the cursor's move commit or
+    roll back together, and the cursor stays locked to this worker for the whole batch
+    (nothing the handlers do commits it early)."""
+    held_while_handling = []
+
+    def marks(event):
+        if event.data["post"]["title"] == "Poison":
+            raise RuntimeError("cannot handle this one")
+        db.session.add(Tag(slug=f"seen-{event.id}", name="seen"))
+        db.session.flush()
+        held_while_handling.append(_cursor_is_held_elsewhere(app, "test-atomic"))
+
+    subscribe("test-atomic", in_area("post"), marks)
+    publish("Fine")
+    publish("Also fine")
+    publish("Poison")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        ids = [event.id for event in list_events(0, 100, ["post.*"])]
+        marked = db.session.scalars(select(Tag.slug).where(Tag.slug.like("seen-%"))).all()
+        cursor = db.session.get(EventCursor, "test-atomic").last_event_id
+        db.session.remove()
+    # The batch (2 marks, then the poison) rolled back whole, then ran one by one: each
+    # good event marked once, the cursor before the poison event.
+    assert sorted(marked) == [f"seen-{ids[0]}", f"seen-{ids[1]}"]
+    assert cursor == ids[1]
+    assert held_while_handling and all(held_while_handling)
+
+
+def _cursor_is_held_elsewhere(app, name: str) -> bool:
+    """Whether another connection is kept from taking the consumer's cursor now."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    try:
+        with engine.connect() as other:
+            if other.dialect.name == "postgresql":
+                locked = other.execute(
+                    text(
+                        "SELECT name FROM event_cursors WHERE name = :name FOR UPDATE SKIP LOCKED"
+                    ),
+                    {"name": name},
+                ).first()
+                return locked is None
+            other.exec_driver_sql("PRAGMA busy_timeout = 0")
+            try:
+                other.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError:
+                return True  # the batch's transaction holds the database's write lock
+            other.exec_driver_sql("ROLLBACK")
+            return False
+    finally:
+        engine.dispose()

@@ -29,6 +29,7 @@ from api.events.models import Event
 from api.events.schemas import EventSchema, feed_item
 from api.infra.database import db
 from api.infra.pagination import CursorCodec
+from api.infra.unit_of_work import unit_of_work
 from tests.conftest import bearer
 
 SITE = "https://blog.example/{slug}/"
@@ -222,7 +223,8 @@ def _author_token(app, slug: str) -> str:
     from api.auth.tokens import create_token
 
     with app.app_context():
-        _, plain = create_token("own", "author", slug)
+        with unit_of_work():
+            _, plain = create_token("own", "author", slug)
         db.session.remove()
     return plain
 
@@ -293,7 +295,7 @@ def _compare_post(app, client, slug: str, headers: dict, fields: tuple[str, ...]
 
 def test_comment_thread_pages_equal_the_schema_dump(app, client, publish):
     post = publish("Discussed")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         post_id = db.session.scalar(select(Post.id).where(Post.slug == post["slug"]))
         start = datetime(2026, 1, 1, tzinfo=UTC)
         first = import_comment(
@@ -321,6 +323,7 @@ def test_comment_thread_pages_equal_the_schema_dump(app, client, publish):
             excerpt_html="<p>…</p>",
             status="approved",
         )
+    with app.app_context():
         db.session.remove()
     seen = []
     url = f"/v1/posts/{post['slug']}/comments?limit=3"

@@ -308,3 +308,16 @@ def test_event_payloads_describe_the_post(client, publish, events):
     assert data["post"]["slug"] == post["slug"]
     assert data["post"]["tags"] == ["ev"]
     assert data["post"]["author"] == "ada-lovelace"
+
+
+def test_renaming_a_post_to_a_taken_slug_is_a_409_and_changes_nothing(client, admin, publish):
+    publish("First", slug="first")
+    second = publish("Second", slug="second")
+    for changes in ({"slug": "first"}, {"slug": "first", "tags": ["new-tag"], "title": "Moved"}):
+        response = client.patch("/v1/posts/second", json=changes, headers=admin)
+        assert response.status_code == 409, response.get_json()
+        assert response.mimetype == "application/problem+json"
+        assert "first" in response.get_json()["detail"]
+    after = client.get("/v1/posts/second", headers=admin).get_json()
+    assert after["title"] == "Second" and after["updated_at"] == second["updated_at"]
+    assert client.get("/v1/tags/new-tag").status_code == 404

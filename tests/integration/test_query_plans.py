@@ -18,6 +18,7 @@ from sqlalchemy import event
 from api.comments.services import import_comment
 from api.infra.database import db
 from api.infra.timestamps import utcnow
+from api.infra.unit_of_work import unit_of_work
 
 WATCHED = ("posts", "comments")
 _TABLES = "|".join(WATCHED)
@@ -67,14 +68,15 @@ def content(app, client, admin, author, publish):
     publish("Second thoughts", tags=["beta"])
     publish("A draft", status="draft")
     with app.app_context():
-        for n in range(2):
-            import_comment(
-                post_id=first["id"],
-                body=f"Remark {n}",
-                author_name="R",
-                status="approved",
-                created_at=utcnow(),
-            )
+        with unit_of_work():
+            for n in range(2):
+                import_comment(
+                    post_id=first["id"],
+                    body=f"Remark {n}",
+                    author_name="R",
+                    status="approved",
+                    created_at=utcnow(),
+                )
         db.session.remove()
     page = client.get("/v1/posts?limit=1").get_json()
     thread = client.get(f"/v1/posts/{first['slug']}/comments?limit=1").get_json()

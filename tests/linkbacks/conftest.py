@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select as sql_select
 from werkzeug.serving import make_server
 
-import api.linkbacks.consumer  # noqa: F401  (registers the dispatch consumer)
 from api.comments.models import Comment
 from api.events.dispatch import dispatch_pending
 from api.infra import outbound
@@ -132,20 +131,6 @@ def settings_with(app, monkeypatch) -> Callable[..., None]:
         monkeypatch.setitem(app.config, "MARGINALIA", dataclasses.replace(current, **fields))
 
     return change
-
-
-@pytest.fixture
-def in_app(app) -> Callable:
-    """Run `fn` in an app context, as the worker would, and hand back its result."""
-
-    def run(fn, *args, **kwargs):
-        with app.app_context():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                db.session.remove()
-
-    return run
 
 
 @pytest.fixture

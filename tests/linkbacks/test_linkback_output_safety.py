@@ -3,10 +3,9 @@ on the public thread."""
 
 from xmlrpc.client import dumps
 
-from api.comments.models import Comment
-from api.comments.services import comment_data, recount
-from api.events.outbox import record_event
-from api.infra.database import db
+from api.comments import status as comments
+from api.events import catalogue as events
+from api.infra.unit_of_work import unit_of_work
 from tests.linkbacks.conftest import Page, html_page
 from tests.unit.test_rendering import VECTORS, active_content
 
@@ -27,12 +26,11 @@ def test_hostile_pingback_titles_and_excerpts_are_inert(
     assert b"<fault>" not in answer.data, answer.data
 
     def approve_all():
-        for comment in db.session.query(Comment).filter_by(post_id=target["id"]):
-            comment.status = "approved"
-            db.session.flush()
-            recount(comment.post_id)
-            record_event("comment.approved", {"comment": comment_data(comment)})
-        db.session.commit()
+        with unit_of_work():
+            pending = comments.queue_page(
+                comments.QueueFilters(post_id=target["id"]), limit=10, cursor=None, codec=None
+            ).items
+            comments.move(pending, "approved", events.COMMENT_APPROVED, {})
 
     in_app(approve_all)
     [entry] = client.get(f"/v1/posts/{target['slug']}/comments").get_json()["items"]

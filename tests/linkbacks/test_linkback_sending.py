@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from api.infra.database import db
 from api.infra.timestamps import utcnow
-from api.linkbacks import services
+from api.linkbacks import jobs
 from api.linkbacks.models import OutgoingLinkback
 from api.linkbacks.retries import MAX_ATTEMPTS
 from tests.linkbacks.conftest import LOOPBACK, Page, assert_untouched, html_page
@@ -55,7 +55,7 @@ def outgoing(in_app):
 
 @pytest.fixture
 def send(in_app):
-    return lambda: in_app(services.send_due_linkbacks)
+    return lambda: in_app(jobs.send_due_linkbacks)
 
 
 @pytest.fixture
@@ -259,14 +259,14 @@ def test_no_transaction_is_open_while_pinging(
     publish("Source", body=f"[p]({site.url('/plain')})")
     dispatch()
     seen = []
-    real = services.send_linkback
+    real = jobs.send_linkback
 
     def spy(*args):
         seen.append(db.session().in_transaction())
         return real(*args)
 
-    monkeypatch.setattr(services, "send_linkback", spy)
-    in_app(services.send_due_linkbacks)
+    monkeypatch.setattr(jobs, "send_linkback", spy)
+    in_app(jobs.send_due_linkbacks)
     assert seen == [False]
 
 

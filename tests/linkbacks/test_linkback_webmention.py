@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from api.infra.database import db
 from api.infra.timestamps import utcnow
-from api.linkbacks.incoming import verify_due_webmentions
+from api.linkbacks.jobs import verify_due_webmentions
 from api.linkbacks.models import ReceivedWebmention
 from tests.linkbacks.conftest import LOOPBACK, Page, assert_untouched, html_page
 

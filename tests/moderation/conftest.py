@@ -68,18 +68,6 @@ def pending(comment) -> Callable[[int], list[int]]:
 
 
 @pytest.fixture
-def in_app(app):
-    def run(fn, *args, **kwargs):
-        with app.app_context():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                db.session.remove()
-
-    return run
-
-
-@pytest.fixture
 def counts_agree(in_app) -> Callable[[], dict]:
     """The kept counts, asserted equal to a fresh GROUP BY."""
 
@@ -99,7 +87,7 @@ def stored_ip(in_app) -> Callable[[int], str]:
 
 
 @pytest.fixture
-def bulk_pending(in_app, post) -> Callable[[int], list[int]]:
+def bulk_pending(in_unit_of_work, post) -> Callable[[int], list[int]]:
     """Many pending comments at once, as an import makes them (no rate limits)."""
     from api.comments.services import import_comment
     from api.infra.timestamps import utcnow
@@ -118,6 +106,6 @@ def bulk_pending(in_app, post) -> Callable[[int], list[int]]:
                 for i in range(n)
             ]
 
-        return in_app(create)
+        return in_unit_of_work(create)
 
     return make

@@ -5,12 +5,22 @@ from datetime import timedelta
 
 from api.comments import services
 from api.infra.timestamps import utcnow
-from api.moderation import purge
+from api.moderation import automatic, purge
 from tests.moderation.helpers import decide
 
 
 def test_counts_equal_a_fresh_count_after_every_kind_of_change(
-    app, client, admin, moderator, post, publish, comment, bulk_pending, in_app, counts_agree
+    app,
+    client,
+    admin,
+    moderator,
+    post,
+    publish,
+    comment,
+    bulk_pending,
+    in_app,
+    in_unit_of_work,
+    counts_agree,
 ):
     assert counts_agree() == {"pending": 0, "approved": 0, "spam": 0, "trash": 0}
     client.patch(
@@ -54,10 +64,10 @@ def test_counts_equal_a_fresh_count_after_every_kind_of_change(
             excerpt_html="<p>a</p>",
             status="approved",
         )
-        services.trash_pingback(post_id=post["id"], source_url="https://elsewhere.example/a")
-        services.restore_pingback(post_id=post["id"], source_url="https://elsewhere.example/a")
+        automatic.trash_pingback(post_id=post["id"], source_url="https://elsewhere.example/a")
+        automatic.restore_pingback(post_id=post["id"], source_url="https://elsewhere.example/a")
 
-    in_app(pingbacks)
+    in_unit_of_work(pingbacks)
     counts_agree()
 
     doomed = publish("To be deleted")

@@ -1,7 +1,6 @@
 """Pingbacks between our posts: a link removed trashes the entry, the same link back
 restores it (api.comments.services.restore_pingback), unless a moderator trashed it."""
 
-import api.linkbacks.consumer  # noqa: F401  (registers the dispatch consumer)
 from api.events.dispatch import dispatch_pending
 from tests.moderation.helpers import decide
 

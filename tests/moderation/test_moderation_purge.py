@@ -76,7 +76,6 @@ def test_a_purged_parent_leaves_its_replies(app, client, moderator, comment, in_
 
 
 def test_the_worker_task_and_the_command_purge(app, client, moderator, bulk_pending, in_app):
-    import api.tasks  # noqa: F401  (what the worker imports)
     from api.cli import cli
     from api.infra.queue import huey
     from api.moderation.tasks import purge_spam_and_trash

@@ -63,13 +63,13 @@ def test_pending_comments_come_oldest_first_with_what_a_moderator_needs(
 
 
 def test_filters_by_status_post_type_reason_and_age(
-    client, moderator, pending, publish, comment, post, in_app
+    client, moderator, pending, publish, comment, post, in_app, in_unit_of_work
 ):
     held, other = pending(2)
     second_post = publish("Another post")
     elsewhere = comment("Elsewhere.", slug=second_post["slug"])["id"]
     linky = comment("See http://a.example http://b.example http://c.example")["id"]
-    ping = in_app(
+    ping = in_unit_of_work(
         lambda: (
             add_pingback(
                 post_id=post["id"],

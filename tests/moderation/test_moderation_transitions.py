@@ -35,4 +35,4 @@ def test_refusals_say_why():
 
 def test_every_status_a_decision_leads_to_has_its_event():
     assert set(EVENTS) == set(ALLOWED) == set(STATUSES)
-    assert EVENTS["pending"] == "comment.restored"
+    assert EVENTS["pending"].name == "comment.restored"

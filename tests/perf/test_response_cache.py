@@ -4,7 +4,6 @@ from api.cache.responses import response_cache
 from api.content import services
 from api.content.taxonomy import tags
 from api.demo.loader import SYSTEM
-from api.infra.database import db
 
 
 def _cache(app):
@@ -46,23 +45,20 @@ def test_a_write_through_the_api_is_seen_by_the_next_read(client, admin, publish
     assert relisted.get_json()["items"][0]["title"] == "After"
 
 
-def test_a_write_by_another_process_is_seen_too(app, client, publish):
+def test_a_write_by_another_process_is_seen_too(client, publish, in_unit_of_work):
     """No in-process hook is needed: the generation is read from the database."""
     publish("Tagged", tags=["alpha"])
     assert client.get("/v1/tags/alpha").get_json()["name"] == "alpha"
-    with app.app_context():  # as another worker would, straight through the services
-        tags.update(SYSTEM, "alpha", {"name": "Alpha"}, None)
-        db.session.remove()
+    # As another worker would, straight through the services.
+    in_unit_of_work(tags.update, SYSTEM, "alpha", {"name": "Alpha"}, None)
     assert client.get("/v1/tags/alpha").get_json()["name"] == "Alpha"
 
 
-def test_unpublishing_removes_the_post_from_cached_reads(app, client, publish):
+def test_unpublishing_removes_the_post_from_cached_reads(client, publish, in_unit_of_work):
     post = publish("Soon gone")
     assert client.get(f"/v1/posts/{post['slug']}").status_code == 200
     assert len(client.get("/v1/posts").get_json()["items"]) == 1
-    with app.app_context():
-        services.update_post(SYSTEM, post["slug"], {"status": "draft"}, None)
-        db.session.remove()
+    in_unit_of_work(services.update_post, SYSTEM, post["slug"], {"status": "draft"}, None)
     assert client.get(f"/v1/posts/{post['slug']}").status_code == 404
     assert client.get("/v1/posts").get_json()["items"] == []
 

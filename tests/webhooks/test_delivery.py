@@ -7,6 +7,7 @@ import threading
 from api.events.dispatch import dispatch_pending
 from api.infra.database import db
 from api.infra.timestamps import utcnow
+from api.infra.unit_of_work import unit_of_work
 from api.webhooks.delivery import drain_endpoint
 from api.webhooks.sender import close_thread_clients
 
@@ -86,8 +87,8 @@ def test_fan_out_is_idempotent(app, receiver, hook, publish, work):
 
         event = list_events(0, 10, ["post.*"])[0]
         dispatch_pending()
-        add_deliveries(event.id, event.type, [1, 1])  # a replay after a crash
-        db.session.commit()
+        with unit_of_work():
+            add_deliveries(event.id, event.type, [1, 1])  # a replay after a crash
         db.session.remove()
     work()
     assert len(receiver.received) == 1

@@ -12,8 +12,9 @@ import sys
 from flask_migrate import upgrade
 
 from api.app import create_app
+from api.events import catalogue as events
 from api.events.outbox import record_event
-from api.infra.database import db
+from api.infra.unit_of_work import unit_of_work
 from api.webhooks.services import create_endpoint
 from config import load_settings
 
@@ -22,11 +23,12 @@ def main(url: str, count: int) -> None:
     app = create_app(load_settings())
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        endpoint, secret = create_endpoint({"url": url, "event_types": ["post.*"]})
+        with unit_of_work():
+            endpoint, secret = create_endpoint({"url": url, "event_types": ["post.*"]})
         for batch in range(0, count, 50):  # a few transactions, for the watcher to find
-            for number in range(batch, min(batch + 50, count)):
-                record_event("post.updated", {"post": {"number": number}})
-            db.session.commit()
+            with unit_of_work():
+                for number in range(batch, min(batch + 50, count)):
+                    record_event(events.POST_UPDATED, {"post": {"number": number}})
         print(json.dumps({"endpoint_id": endpoint.id, "secret": secret}))
 
 

@@ -1,0 +1,103 @@
+"""Every event type the API records: the one list, named in the past tense.
+
+Services record these (api/events/outbox.py), the wiring table (api/wiring.py) names
+which handlers react to which, webhook endpoints subscribe to them (or to `area.*`
+patterns), and the README's table and the contract's enum are generated from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str  # `area.verb`, as deliveries and the feed carry it
+    description: str
+
+    @property
+    def area(self) -> str:
+        return self.name.partition(".")[0]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+POST_CREATED = EventType("post.created", "A post was created as a draft.")
+POST_SCHEDULED = EventType("post.scheduled", "A post was scheduled for `published_at`.")
+POST_PUBLISHED = EventType(
+    "post.published", "A post became public (created published, published, or due)."
+)
+POST_UPDATED = EventType("post.updated", "A post changed and its status did not.")
+POST_UNPUBLISHED = EventType("post.unpublished", "A public post went back to draft.")
+POST_DELETED = EventType("post.deleted", "A post was deleted, its comments with it.")
+AUTHOR_CREATED = EventType("author.created", "An author was created.")
+AUTHOR_UPDATED = EventType("author.updated", "An author changed.")
+AUTHOR_DELETED = EventType("author.deleted", "An author was deleted.")
+TAG_CREATED = EventType("tag.created", "A tag was created (also by naming it on a post).")
+TAG_UPDATED = EventType("tag.updated", "A tag changed.")
+TAG_DELETED = EventType("tag.deleted", "A tag was deleted.")
+COMMENT_CREATED = EventType(
+    "comment.created", "A comment was submitted or imported, with the status it got."
+)
+COMMENT_UPDATED = EventType("comment.updated", "A comment's author edited it.")
+COMMENT_APPROVED = EventType("comment.approved", "A moderator approved a comment or pingback.")
+COMMENT_SPAMMED = EventType("comment.spammed", "A moderator marked a comment spam.")
+COMMENT_TRASHED = EventType(
+    "comment.trashed",
+    "A comment went to the trash (a moderator, its author, or a pingback whose link went).",
+)
+COMMENT_RESTORED = EventType(
+    "comment.restored", "A comment went back to pending, or a trashed pingback came back."
+)
+PINGBACK_RECEIVED = EventType(
+    "pingback.received", "A pingback or Webmention entry was added to a post."
+)
+WEBHOOK_TEST = EventType(
+    "webhook.test", "An admin asked for a test delivery (sent to that endpoint only)."
+)
+
+CATALOGUE: tuple[EventType, ...] = (
+    POST_CREATED,
+    POST_SCHEDULED,
+    POST_PUBLISHED,
+    POST_UPDATED,
+    POST_UNPUBLISHED,
+    POST_DELETED,
+    AUTHOR_CREATED,
+    AUTHOR_UPDATED,
+    AUTHOR_DELETED,
+    TAG_CREATED,
+    TAG_UPDATED,
+    TAG_DELETED,
+    COMMENT_CREATED,
+    COMMENT_UPDATED,
+    COMMENT_APPROVED,
+    COMMENT_SPAMMED,
+    COMMENT_TRASHED,
+    COMMENT_RESTORED,
+    PINGBACK_RECEIVED,
+    WEBHOOK_TEST,
+)
+BY_NAME = {event_type.name: event_type for event_type in CATALOGUE}
+AREAS = tuple(dict.fromkeys(event_type.area for event_type in CATALOGUE))
+# What a webhook endpoint may subscribe to: every type, every area (`comment.*`), or all
+# (`*`). A test event is sent to its endpoint without a subscription.
+SUBSCRIBABLE: tuple[str, ...] = (
+    "*",
+    *(f"{area}.*" for area in AREAS if area != WEBHOOK_TEST.area),
+    *(event_type.name for event_type in CATALOGUE if event_type is not WEBHOOK_TEST),
+)
+
+
+def in_area(area: str) -> tuple[EventType, ...]:
+    """Every type of one area (`post`): what the pattern `post.*` names."""
+    return tuple(event_type for event_type in CATALOGUE if event_type.area == area)
+
+
+def markdown_table() -> str:
+    """The README's list of event types (tests/unit/test_event_catalogue.py holds the
+    README to it; `marginalia event-types` prints it)."""
+    lines = ["| event type | when |", "| --- | --- |"]
+    lines += [f"| `{t.name}` | {t.description} |" for t in CATALOGUE]
+    return "\n".join(lines) + "\n"
