@@ -81,11 +81,28 @@ class ExportWriter:
         self.counts[kind] += 1
 
     def _line(self, value: dict[str, Any]) -> None:
-        line = json.dumps(
-            value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_encode
+        line = _dumps(value, ensure_ascii=False)
+        try:
+            encoded = line.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (SQLite stores whatever it is given) is not UTF-8; as a
+            # \u escape it is still valid JSON and reads back as the same string.
+            line = _dumps(value, ensure_ascii=True)
+            encoded = line.encode("utf-8")
+        self._out.write(line if self._text else encoded)
+
+
+def _dumps(value: dict[str, Any], *, ensure_ascii: bool) -> str:
+    return (
+        json.dumps(
+            value,
+            ensure_ascii=ensure_ascii,
+            separators=(",", ":"),
+            allow_nan=False,
+            default=_encode,
         )
-        line += "\n"
-        self._out.write(line if self._text else line.encode("utf-8"))
+        + "\n"
+    )
 
 
 def _encode(value: object) -> str:

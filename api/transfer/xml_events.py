@@ -55,6 +55,10 @@ class Utf8Check:
         try:
             self._decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as exc:
+            if not chunk:
+                raise ImportFileError(
+                    "the file ends in the middle of a character (truncated?)"
+                ) from None
             raise ImportFileError(
                 f"invalid UTF-8 at byte {offset - pending + exc.start} "
                 "(the file says it is UTF-8; was it saved in another encoding?)"
@@ -104,6 +108,8 @@ def _parse_error(exc: ParseError, stream: CountingReader) -> ImportFileError:
             f"the file ends in the middle of the document (truncated?): {reason} "
             f"at line {line}, column {column}"
         )
+    if exc.code == expat_errors.codes[expat_errors.XML_ERROR_UNBOUND_PREFIX]:
+        reason += " (a namespace prefix such as wp: is used but never declared)"
     return ImportFileError(f"not well-formed XML: {reason} at line {line}, column {column}")
 
 
