@@ -22,7 +22,7 @@ from datetime import datetime
 from api.transfer.errors import ImportFileError
 from api.transfer.source import ProgressCallback, Source, open_source
 from api.transfer.values import flag, iso_datetime
-from api.transfer.xml_events import counting_xml_reader, text_of, xml_events
+from api.transfer.xml_events import XmlEvents, counting_xml_reader, text_of
 
 DISQUS_NAMESPACE = "http://disqus.com"
 DSQ_NAMESPACE = "http://disqus.com/disqus-internals"
@@ -84,32 +84,25 @@ def read_disqus(
 ) -> Iterator[DisqusRecord]:
     """Records of a Disqus export, streamed; `progress` gets the bytes read so far."""
     with open_source(source) as raw:
-        yield from _records(xml_events(counting_xml_reader(raw, progress)))
+        yield from _records(XmlEvents(counting_xml_reader(raw, progress)))
 
 
-def _records(events) -> Iterator[DisqusRecord]:
-    depth = 0
+def _records(events: XmlEvents) -> Iterator[DisqusRecord]:
     root = None
     for event, element in events:
-        if event == "start-ns":
-            continue
-        if event == "start":
-            depth += 1
-            if depth == 1:
-                if element.tag != _ROOT:
-                    raise ImportFileError(
-                        f"not a Disqus export: the document is <{_shown(element.tag)}>, "
-                        f"not <disqus> in the {DISQUS_NAMESPACE} namespace"
-                    )
-                root = element
-            continue
-        depth -= 1
-        if depth != 1:
-            continue
-        reader = _READERS.get(element.tag)
-        if reader is not None:
-            yield reader(element)
-        root.clear()  # one record at a time in memory
+        if event == "start" and events.depth == 1:
+            if element.tag != _ROOT:
+                raise ImportFileError(
+                    f"not a Disqus export: the document is <{_shown(element.tag)}>, "
+                    f"not <disqus> in the {DISQUS_NAMESPACE} namespace"
+                )
+            root = element
+        elif event == "end" and events.depth == 2:
+            reader = _READERS.get(element.tag)
+            if reader is not None:
+                yield reader(element)
+            root.clear()  # one record at a time in memory
+            events.released()
     if root is None:
         raise ImportFileError("not a Disqus export: no <disqus> document")
 

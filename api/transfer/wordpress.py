@@ -10,7 +10,7 @@ comment approval, ids): `map_post_status` and `map_comment` say what they become
 
 Each item is cleared from the tree once it is a record, so memory holds one item at a
 time whatever the file's size. Everything wrong with the file itself raises
-`ImportFileError` (see xml_events.py for the XML side).
+`ImportFileError` (xml_events.py holds the XML side: defused parsing, bounds).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from api.transfer.errors import ImportFileError
 from api.transfer.mapped import Mapped
 from api.transfer.source import ProgressCallback, Source, open_source
 from api.transfer.values import flag, optional_int, wordpress_datetime
-from api.transfer.xml_events import counting_xml_reader, text_of, xml_events
+from api.transfer.xml_events import XmlEvents, counting_xml_reader, text_of
 
 # The wp: namespace of each WXR version, under both schemes: WordPress wrote http://
 # for years and https:// since; real exports have either.
@@ -170,7 +170,7 @@ def read_wordpress(
 ) -> Iterator[WxrRecord]:
     """Records of a WXR file, streamed; `progress` gets the bytes read so far."""
     with open_source(source) as raw:
-        yield from _records(xml_events(counting_xml_reader(raw, progress)))
+        yield from _ChannelReader(XmlEvents(counting_xml_reader(raw, progress))).records()
 
 
 # --- status mapping --------------------------------------------------------------------
@@ -248,57 +248,85 @@ def _name(tag: str) -> str:
     return short
 
 
-def _records(events) -> Iterator[WxrRecord]:
-    declared: dict[str, str] = {}
-    depth = 0
-    channel = None
-    wxr_version = ""
-    header: dict[str, str] = {}
-    site_sent = False
-    seen_terms: set[tuple[str, str]] = set()
-    for event, payload in events:
-        if event == "start-ns":
-            prefix, uri = payload
-            declared.setdefault(prefix, uri)
-            continue
-        if event == "start":
-            depth += 1
-            if depth == 1 and payload.tag != "rss":
-                raise ImportFileError(
-                    f"not a WordPress export: the document is <{_shown(payload.tag)}>, "
-                    "not an RSS <rss> document"
-                )
-            if depth == 2 and payload.tag == "channel" and channel is None:
-                wxr_version = _wxr_version(declared)
-                channel = payload
-            continue
-        depth -= 1
-        if depth == 1 and payload is channel:
-            channel = None
-        if depth != 2 or channel is None:
-            continue
-        name = _name(payload.tag)
-        if name in _CHANNEL_RECORDS:
-            if not site_sent:
-                site_sent = True
-                yield _site(header, wxr_version)
-            record = _CHANNEL_RECORDS[name](payload)
-            if isinstance(record, WxrTerm):
-                key = (record.kind, record.slug)
-                if key in seen_terms:
-                    record = None  # WXR 1.2 lists some categories twice (wp:category, wp:term)
-                else:
-                    seen_terms.add(key)
-            if record is not None:
-                yield record
-        elif name in _HEADER_FIELDS and not site_sent:
-            header.setdefault(name, text_of(payload))
-        # Done with it: the channel keeps no children, so memory holds one item at a time.
-        channel.clear()
-    if not wxr_version:
-        raise ImportFileError("not a WordPress export: the RSS document has no <channel>")
-    if not site_sent:
-        yield _site(header, wxr_version)
+class _ChannelReader:
+    """Turns the parser's events into records: one channel child at a time, and inside
+    an item one comment at a time (each folded into a WxrComment as it ends and dropped
+    from the tree, so a post with 50,000 comments does not hold 50,000 subtrees)."""
+
+    def __init__(self, events: XmlEvents):
+        self._events = events
+        self._declared: dict[str, str] = {}
+        self._channel = None
+        self._child = None  # the channel child being read
+        self._comments: list[WxrComment] = []
+        self._wxr_version = ""
+        self._header: dict[str, str] = {}
+        self._site_sent = False
+        self._seen_terms: set[tuple[str, str]] = set()
+
+    def records(self) -> Iterator[WxrRecord]:
+        for event, payload in self._events:
+            if event == "start-ns":
+                prefix, uri = payload
+                self._declared.setdefault(prefix, uri)
+            elif event == "start":
+                self._start(payload)
+            else:
+                yield from self._end(payload)
+        if not self._wxr_version:
+            raise ImportFileError("not a WordPress export: the RSS document has no <channel>")
+        if not self._site_sent:
+            yield _site(self._header, self._wxr_version)
+
+    def _start(self, element) -> None:
+        depth = self._events.depth
+        if depth == 1 and element.tag != "rss":
+            raise ImportFileError(
+                f"not a WordPress export: the document is <{_shown(element.tag)}>, "
+                "not an RSS <rss> document"
+            )
+        if depth == 2 and element.tag == "channel" and not self._wxr_version:
+            self._wxr_version = _wxr_version(self._declared)
+            self._channel = element
+        elif depth == 3 and self._channel is not None:
+            self._child = element
+
+    def _end(self, element) -> Iterator[WxrRecord]:
+        depth = self._events.depth
+        if depth == 2 and element is self._channel:
+            self._channel = None
+        elif depth == 4 and self._child is not None and self._child.tag == "item":
+            if _name(element.tag) == "wp:comment":
+                self._comments.append(_comment(element))
+                self._child.remove(element)
+                self._events.released(sum(1 for _ in element.iter()))
+        elif depth == 3 and self._channel is not None:
+            yield from self._channel_child(element)
+            # Done with it: the channel keeps no children, so memory holds one at a time.
+            self._channel.clear()
+            self._child = None
+            self._comments = []
+            self._events.released()
+
+    def _channel_child(self, element) -> Iterator[WxrRecord]:
+        name = _name(element.tag)
+        if name in _HEADER_FIELDS and not self._site_sent:
+            self._header.setdefault(name, text_of(element))
+        if name not in _CHANNEL_RECORDS:
+            return
+        if not self._site_sent:
+            self._site_sent = True
+            yield _site(self._header, self._wxr_version)
+        if name == "item":
+            yield _item(element, self._comments)
+            return
+        term_or_author = _CHANNEL_RECORDS[name](element)
+        if isinstance(term_or_author, WxrTerm):
+            key = (term_or_author.kind, term_or_author.slug)
+            if key in self._seen_terms:
+                return  # WXR 1.2 lists some categories twice (wp:category and wp:term)
+            self._seen_terms.add(key)
+        yield term_or_author
 
 
 def _shown(tag: str) -> str:
@@ -408,12 +436,12 @@ def _term(element) -> WxrTerm:
 _ITEM_DOMAINS = {"": "category", "tag": "post_tag"}
 
 
-def _item(element) -> WxrPost | WxrAttachment:
+def _item(element, comments: list[WxrComment]) -> WxrPost | WxrAttachment:
+    """An item; its comments were folded into records as they ended (see _ChannelReader)."""
     values: dict[str, str] = {}
     content = excerpt = ""
     terms: dict[tuple[str, str], WxrItemTerm] = {}
     postmeta: dict[str, str] = {}
-    comments: list[WxrComment] = []
     for child in element:
         name = _name(child.tag)
         if name == "category":
@@ -425,8 +453,6 @@ def _item(element) -> WxrPost | WxrAttachment:
         elif name == "wp:postmeta":
             key, value = _meta(child)
             postmeta.setdefault(key, value)
-        elif name == "wp:comment":
-            comments.append(_comment(child))
         elif name == "content:encoded":
             content = child.text or ""  # as stored: the sanitiser decides what stays
         elif name == "excerpt:encoded":
@@ -539,5 +565,5 @@ _CHANNEL_RECORDS = {
     "wp:category": _category,
     "wp:tag": _tag,
     "wp:term": _term,
-    "item": _item,
+    "item": _item,  # read with its comments by _ChannelReader
 }

@@ -74,28 +74,75 @@ def _declares_utf8(head: bytes) -> bool:
     return declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")
 
 
-def xml_events(stream: CountingReader) -> Iterator[tuple[str, Any]]:
-    """(event, element or (prefix, uri)) pairs from `stream`, failures as ImportFileError."""
-    try:
-        yield from iterparse(
-            stream, events=EVENTS, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
-    except DTDForbidden as exc:
-        where = f" ({exc.sysid})" if exc.sysid else ""
-        raise ImportFileError(
-            f"the file has a DOCTYPE declaration{where}; refused, because exports have none "
-            "and a DTD is how XML bombs and external entities get in"
-        ) from None
-    except EntitiesForbidden as exc:
-        raise ImportFileError(
-            f"the file declares an XML entity ({exc.name}); refused (XML bomb protection)"
-        ) from None
-    except ExternalReferenceForbidden as exc:
-        raise ImportFileError(
-            f"the file refers to an external resource ({exc.sysid}); refused"
-        ) from None
-    except ParseError as exc:
-        raise _parse_error(exc, stream) from None
+# WXR nests six deep (rss/channel/item/wp:comment/wp:commentmeta/wp:meta_key), Disqus
+# four; post bodies are text, not elements. Deeper than this is not an export.
+MAX_DEPTH = 32
+# Elements alive at once between two clear() calls of a reader (one record's worth). A
+# real item is fields, postmeta and one comment at a time (the reader folds comments
+# into records as they end): hundreds. Each element costs ~100 bytes of memory for a
+# few bytes of file, so a file of millions of empty siblings would otherwise swell.
+MAX_ELEMENTS_PER_RECORD = 100_000
+
+
+class XmlEvents:
+    """(event, element or (prefix, uri)) pairs from a stream, every failure an
+    ImportFileError, with the element's depth (the root is 1) at hand for the reader."""
+
+    def __init__(self, stream: CountingReader):
+        self._stream = stream
+        self._open = 0
+        self._live = 0
+        self.depth = 0
+
+    def released(self, count: int | None = None) -> None:
+        """The reader dropped `count` elements from the tree (None: all it had)."""
+        self._live = 0 if count is None else max(0, self._live - count)
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        try:
+            for event, payload in iterparse(
+                self._stream,
+                events=EVENTS,
+                forbid_dtd=True,
+                forbid_entities=True,
+                forbid_external=True,
+            ):
+                if event == "start":
+                    self._open += 1
+                    self._live += 1
+                    self._check_bounds()
+                    self.depth = self._open
+                elif event == "end":
+                    self.depth = self._open
+                    self._open -= 1
+                yield event, payload
+        except DTDForbidden as exc:
+            where = f" ({exc.sysid})" if exc.sysid else ""
+            raise ImportFileError(
+                f"the file has a DOCTYPE declaration{where}; refused, because exports have "
+                "none and a DTD is how XML bombs and external entities get in"
+            ) from None
+        except EntitiesForbidden as exc:
+            raise ImportFileError(
+                f"the file declares an XML entity ({exc.name}); refused (XML bomb protection)"
+            ) from None
+        except ExternalReferenceForbidden as exc:
+            raise ImportFileError(
+                f"the file refers to an external resource ({exc.sysid}); refused"
+            ) from None
+        except ParseError as exc:
+            raise _parse_error(exc, self._stream) from None
+
+    def _check_bounds(self) -> None:
+        if self._open > MAX_DEPTH:
+            raise ImportFileError(
+                f"elements nested more than {MAX_DEPTH} deep; exports are not shaped like that"
+            )
+        if self._live > MAX_ELEMENTS_PER_RECORD:
+            raise ImportFileError(
+                f"more than {MAX_ELEMENTS_PER_RECORD:,} elements in one record; "
+                "exports are not shaped like that"
+            )
 
 
 def _parse_error(exc: ParseError, stream: CountingReader) -> ImportFileError:

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from api.transfer import xml_events
 from api.transfer.disqus import read_disqus
 from api.transfer.errors import ImportFileError
 from api.transfer.wordpress import read_wordpress
@@ -165,3 +166,39 @@ def test_a_missing_file_is_an_import_error(tmp_path):
     with pytest.raises(ImportFileError) as caught:
         list(read_wordpress(tmp_path / "missing.xml"))
     assert_one_clear_line(caught.value, "cannot open", "missing.xml")
+
+
+def test_elements_nested_deeper_than_any_export_are_refused():
+    nested = "<a>" * 40 + "</a>" * 40
+    document = f"{WXR_OPEN}<item>{nested}</item>{WXR_CLOSE}".encode()
+    with pytest.raises(ImportFileError) as caught:
+        list(read_wordpress(io.BytesIO(document)))
+    assert_one_clear_line(caught.value, "nested more than 32 deep")
+
+
+@pytest.mark.parametrize("reader_name", READERS)
+def test_a_record_swollen_with_empty_elements_is_refused(reader_name, monkeypatch):
+    # Each element costs ~100 bytes of memory for 4 bytes of file: a cap per record keeps
+    # a file of millions of siblings from swelling the process (scaled down here).
+    monkeypatch.setattr(xml_events, "MAX_ELEMENTS_PER_RECORD", 200)
+    read, _, opening, closing = READERS[reader_name]
+    record = "item" if reader_name == "wordpress" else "post"
+    document = f"{opening}<{record}>{'<a/>' * 300}</{record}>{closing}".encode()
+    with pytest.raises(ImportFileError) as caught:
+        list(read(io.BytesIO(document)))
+    assert_one_clear_line(caught.value, "more than 200 elements in one record")
+
+
+def test_many_comments_on_one_post_stay_within_the_cap(monkeypatch):
+    # Comments are folded into records as they end, so a long thread is not a swollen
+    # record: 100 comments of 5 elements each pass a cap of 200 live elements.
+    monkeypatch.setattr(xml_events, "MAX_ELEMENTS_PER_RECORD", 200)
+    comment = (
+        "<wp:comment><wp:comment_id>{n}</wp:comment_id><wp:comment_author>A</wp:comment_author>"
+        "<wp:comment_content>Hi</wp:comment_content><wp:comment_approved>1"
+        "</wp:comment_approved></wp:comment>"
+    )
+    comments = "".join(comment.format(n=n) for n in range(1, 101))
+    document = f"{WXR_OPEN}<item><wp:post_id>1</wp:post_id>{comments}</item>{WXR_CLOSE}"
+    _, post = read_wordpress(io.BytesIO(document.encode()))
+    assert [c.comment_id for c in post.comments] == list(range(1, 101))
