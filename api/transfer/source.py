@@ -86,3 +86,16 @@ class CountingReader:
             self._reported = self.bytes_read
             self._progress(self.bytes_read)
         return chunk
+
+
+def bar_progress(bar) -> ProgressCallback:
+    """A progress callback that moves a click progress bar made with the file's size:
+
+    with click.progressbar(length=source_size(path) or 0, label="Reading") as bar:
+        for record in read_wordpress(path, progress=bar_progress(bar)): ...
+    """
+
+    def advance(total: int) -> None:
+        bar.update(total - bar.pos)
+
+    return advance

@@ -225,7 +225,8 @@ _names: dict[str, str] = {}
 
 
 def _name(tag: str) -> str:
-    """ "{https://wordpress.org/export/1.2/}post_id" → "wp:post_id", whichever version."""
+    """A tag's short name: `{https://wordpress.org/export/1.2/}post_id` is `wp:post_id`,
+    whichever WXR version or scheme the file uses."""
     known = _names.get(tag)
     if known is not None:
         return known
