@@ -127,7 +127,8 @@ def test_word_phrases_and_the_fields_searched():
 
 def test_word_matching_is_unicode_aware():
     assert blocked([rule("word", "straße")], body="DIE STRASSE IST LANG")
-    assert blocked([rule("word", "viagra")], body="ＶＩＡＧＲＡ here")  # fullwidth letters
+    fullwidth = "\uff36\uff29\uff21\uff27\uff32\uff21"  # "VIAGRA" in fullwidth letters
+    assert blocked([rule("word", "viagra")], body=f"{fullwidth} here")
     assert blocked([rule("word", "viagra")], body="vi\u200bagra")  # zero-width space
     assert blocked([rule("word", "café")], body="CAFE\u0301 au lait")  # combining accent
     assert not blocked([rule("word", "café")], body="cafés")
