@@ -309,7 +309,12 @@ class Blocklist:
         self._regexes: list[tuple[regex.Pattern, BlockRule]] = []
         self._order = {kind: index for index, kind in enumerate(KINDS)}
         for rule in rules:
-            self._add(rule)
+            try:
+                self._add(rule)
+            except (ValueError, regex.error) as exc:
+                # A stored rule that no longer parses (edited in the database, written by
+                # an older version) must not take every other rule down with it.
+                log.warning("blocklist: rule %s (%s) skipped: %s", rule.id, rule.kind, exc)
 
     def _add(self, rule: BlockRule) -> None:
         if rule.kind in self._exact:
@@ -325,6 +330,8 @@ class Blocklist:
                 self._unspaced.append(("".join(folded.split()), rule))
             else:
                 phrase = tuple(_tokens(folded))
+                if not phrase:  # the empty phrase would be found in every comment
+                    raise ValueError("a word rule without a word")
                 self._phrases[phrase].append(rule)
                 self._phrase_lengths.add(len(phrase))
         elif rule.kind == "regex":

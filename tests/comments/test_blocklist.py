@@ -201,6 +201,20 @@ def test_expired_rules_are_ignored():
     assert not blocked([expired], email="a@b.example")
 
 
+def test_a_broken_stored_rule_is_skipped_not_fatal(caplog):
+    broken = [
+        BlockRule(900, "regex", "(unclosed", "spam"),
+        BlockRule(901, "word", "--", "spam"),  # no word at all: would match everything
+        BlockRule(902, "ip", "not-an-ip", "spam"),
+    ]
+    with caplog.at_level(logging.WARNING, logger="api.comments.blocklist"):
+        rules = Blocklist([*broken, rule("word", "casino")])
+    assert len(rules) == 1
+    assert rules.match(CommentCandidate(body="a casino"), NOW) is not None
+    assert rules.match(CommentCandidate(body="a -- b", ip="203.0.113.1"), NOW) is None
+    assert caplog.text.count("skipped") == 3
+
+
 def test_nothing_to_match_is_no_verdict():
     assert verdict([], body="anything", email="a@b.example", ip="203.0.113.1") is None
     assert verdict([rule("word", "x")]) is None
