@@ -17,7 +17,7 @@ the key in the host name, ``https://{key}.rest.akismet.com/1.1/``, and a URL hol
 ``{key}`` is filled in that way (the key is then sent as ``api_key`` too; services
 ignore fields they do not know).
 
-Every request goes through the guarded client (api/outbound.py) with one short total
+Every request goes through the guarded client (api/infra/outbound.py) with one short total
 time limit, because a comment's sender waits for the check. The check can never lose a
 comment: a refused connection, a timeout, an answer that is not the protocol's, an
 invalid key — all are ``unavailable``, and the caller leaves the comment for a
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from api.outbound import FetchResult, GuardedClient, OutboundError, OutboundPolicy
+from api.infra.outbound import FetchResult, GuardedClient, OutboundError, OutboundPolicy
 
 log = logging.getLogger(__name__)
 
