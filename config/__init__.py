@@ -71,6 +71,27 @@ class Settings:
     webhook_disable_after: float = 432000.0  # an endpoint failing this long is disabled
     webhook_secret_overlap: float = 86400.0  # a rotated-out secret still signs this long
     webhook_log_retention_days: int = 30
+    # Spam defence (issue 20). Shadow blocks answer the sender as if accepted (off:
+    # a shadow rule acts as spam). Comment-form tokens: minimum fill time, maximum age,
+    # and what a missing or invalid token does (hold | refuse).
+    blocklist_shadow: bool = False
+    comment_token_min_seconds: float = 3.0
+    comment_token_max_age: float = 86400.0
+    comment_token_invalid: str = "hold"  # noqa: S105  (an action, not a secret)
+    # Akismet-protocol check; off while the key is empty.
+    akismet_key: str = field(default="", repr=False)
+    akismet_url: str = "https://rest.akismet.com/1.1/"
+    akismet_timeout: float = 3.0
+    # Mail (SMTP); off while the host is empty.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_timeout: float = 10.0
+    mail_from: str = ""
+    # WebSub hub announced by the feeds and pinged when they change; empty = none.
+    websub_hub_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -235,6 +256,33 @@ def _validate(settings: Settings) -> None:
         )
     for name in ("ratelimit_comments_ip", "ratelimit_comments_identity", "ratelimit_comments_post"):
         _check_rate_limit(name, getattr(settings, name))
+    _validate_spam_and_mail(settings)
+
+
+def _validate_spam_and_mail(settings: Settings) -> None:
+    if settings.comment_token_invalid not in ("hold", "refuse"):
+        raise ConfigError(f"{ENV_PREFIX}COMMENT_TOKEN_INVALID must be hold or refuse")
+    if settings.comment_token_max_age <= settings.comment_token_min_seconds:
+        raise ConfigError(
+            f"{ENV_PREFIX}COMMENT_TOKEN_MAX_AGE must be longer than "
+            f"{ENV_PREFIX}COMMENT_TOKEN_MIN_SECONDS"
+        )
+    if not settings.akismet_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{ENV_PREFIX}AKISMET_URL must be an http(s) URL")
+    if settings.akismet_timeout <= 0:
+        raise ConfigError(f"{ENV_PREFIX}AKISMET_TIMEOUT must be more than 0 seconds")
+    if settings.smtp_security not in ("none", "starttls", "tls"):
+        raise ConfigError(f"{ENV_PREFIX}SMTP_SECURITY must be none, starttls or tls")
+    if not 0 < settings.smtp_port < 65536:
+        raise ConfigError(f"{ENV_PREFIX}SMTP_PORT must be between 1 and 65535")
+    if settings.smtp_timeout <= 0:
+        raise ConfigError(f"{ENV_PREFIX}SMTP_TIMEOUT must be more than 0 seconds")
+    if settings.smtp_host and "@" not in settings.mail_from:
+        raise ConfigError(
+            f"{ENV_PREFIX}MAIL_FROM must be an email address when {ENV_PREFIX}SMTP_HOST is set"
+        )
+    if settings.websub_hub_url and not settings.websub_hub_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{ENV_PREFIX}WEBSUB_HUB_URL must be an http(s) URL")
 
 
 def _check_rate_limit(name: str, value: str) -> None:
