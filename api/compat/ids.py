@@ -20,6 +20,8 @@ from enum import IntEnum
 
 _GHOST_ID = re.compile(r"^[0-9a-f]{24}$")
 _MAX_ID = 16**22 - 1
+# Our ids are 32-bit integers (PostgreSQL refuses larger ones with an error, not a miss).
+MAX_OUR_ID = 2**31 - 1
 
 
 class Kind(IntEnum):
@@ -38,12 +40,13 @@ def ghost_id(kind: Kind, number: int) -> str:
 
 def parse_ghost_id(text: str, kind: Kind) -> int | None:
     """Our integer id from a Ghost id of this kind; None for anything else (another
-    kind's id, a malformed one), which a read answers with 404."""
+    kind's id, a malformed one, one beyond our ids' range), which a read answers with
+    404 and a filter with no match."""
     text = text.lower()
     if not _GHOST_ID.fullmatch(text) or int(text[:2], 16) != kind:
         return None
     number = int(text[2:], 16)
-    return number or None
+    return number if 0 < number <= MAX_OUR_ID else None
 
 
 def content_uuid(kind: Kind, number: int, site_url: str) -> str:

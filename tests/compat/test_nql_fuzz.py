@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from api.compat.ids import MAX_OUR_ID, ghost_id
 from api.compat.ids import Kind as IdKind
-from api.compat.ids import ghost_id
 from api.compat.nql import (
     _OPS_BY_KIND,
     LIST_OPS,
@@ -49,7 +49,8 @@ FRAGMENTS = [
     "visibility:", "foo:", "tags.slug:", "(", ")", "[", "]", "+", ",", "-", ">", ">=", "<",
     "<=", "'", "\\", "\\'", "~", "=", '"', " ", "news", "tech", "true", "false", "null",
     "2024-01-01", "'2024-01-01 10:00:00'", "2024-01-01T10:00:00Z", "now-30d", "now+1w",
-    "01000000000000000000002a", "o'neil", "a,b", ":", "\x00", "\ud800", "é", "日本",
+    "01000000000000000000002a", "01ffffffffffffffffffffff", "o'neil", "a,b", ":", "\x00",
+    "\ud800", "é", "日本",
 ]  # fmt: skip
 
 texts = st.text(
@@ -71,7 +72,7 @@ VALUES = {
     Kind.RELATION: texts,
     Kind.BOOLEAN: st.booleans(),
     Kind.DATETIME: moments | relative_dates,
-    Kind.ID: st.integers(1, 2**40).map(lambda n: ghost_id(IdKind.POST, n)),
+    Kind.ID: st.integers(1, MAX_OUR_ID).map(lambda n: ghost_id(IdKind.POST, n)),
 }
 
 

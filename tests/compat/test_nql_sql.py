@@ -69,6 +69,9 @@ def test_ids_are_ghost_ids_of_the_right_kind(filter_engine):
     assert matching(filter_engine, f"id:-{ghost_id(Kind.TAG, 2)}") == {1, 2, 3, 4}
     assert matching(filter_engine, f"id:[{ghost_id(Kind.TAG, 2)}]") == set()
     assert matching(filter_engine, f"id:-[{ghost_id(Kind.TAG, 2)}]") == {1, 2, 3, 4}
+    # Beyond a 32-bit id nothing can match (PostgreSQL would refuse the value outright).
+    assert matching(filter_engine, f"id:{ghost_id(Kind.POST, 2**31)}") == set()
+    assert matching(filter_engine, f"id:{'01' + 'f' * 22}") == set()
 
 
 def test_precedence_and_grouping_change_the_result(filter_engine):
