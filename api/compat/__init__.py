@@ -8,7 +8,8 @@ objects, no models: the HTTP adapters call services and hand the results in.
 Modules:
 - `nql`, `nql_sql`: Ghost's filter language, parsed for real and compiled to bound SQL.
 - `ids`: the Ghost-style ids and uuids our integer ids are shown as.
-- `wordpress`, `wp_links`, `wp_request`, `wp_index`: WordPress shapes, links and
-  embedding, query parameters and errors, and the `/wp-json/` index document.
+- `wordpress`: WordPress shapes and their links; `wp_render`: compact links, `_embed`,
+  `_fields`, `_envelope`; `wp_request`: routes, list arguments, paging, discovery,
+  comment submission; `wp_errors`: WordPress's error shape; `wp_index`: `/wp-json/`.
 - `ghost`, `ghost_request`: Ghost shapes, query parameters, pagination and errors.
 """

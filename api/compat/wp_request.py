@@ -463,8 +463,10 @@ class WpCommentSubmission:
     author_url: str | None
 
 
-def comment_submission(payload: Mapping[str, Any]) -> WpCommentSubmission:
+def comment_submission(payload: Any) -> WpCommentSubmission:
     """POST /wp/v2/comments from an anonymous reader (JSON or form fields)."""
+    if not isinstance(payload, Mapping):
+        raise WpError("rest_invalid_json", "Invalid JSON body passed.", 400)
     post = _positive(payload.get("post"))
     if not post:
         raise WpError(

@@ -319,6 +319,9 @@ def test_a_comment_form_submission():
         ({"post": 4, "content": "x", "author": 1}, "rest_comment_invalid_author", 403),
         ({"post": 4, "content": "x", "parent": "first"}, "rest_invalid_param", 400),
         ({"post": 4, "content": "x", "author_name": 5}, "rest_invalid_param", 400),
+        ([{"post": 4}], "rest_invalid_json", 400),
+        ("post=4", "rest_invalid_json", 400),
+        (None, "rest_invalid_json", 400),
     ],
 )
 def test_comment_submissions_refused_as_wordpress_refuses_them(payload, code, status):
