@@ -13,12 +13,17 @@ https://developer.wordpress.org/rest-api/using-the-rest-api/global-parameters/ a
   place, and a relation where nothing was embedded is left out (a post without
   comments has no `replies`);
 - `_fields=a,b.c` keeps only those fields, nested paths included (WordPress 5.3+);
-  `_links` and `_embedded` are kept only when listed;
+  `_links` only when listed;
 - `_envelope` wraps the body: `{"body", "status", "headers"}`, answered with 200.
 
-One deliberate difference: on a collection, WordPress drops `_links` before it embeds,
-so `_fields=id,_embedded&_embed` embeds nothing there unless `_links` is listed too.
-Here embedding works from the links whether or not `_links` is shown.
+One deliberate difference, where WordPress has an open bug: `_fields` together with
+`_embed` (`?_fields=title,author&_embed=author`) embeds nothing in WordPress unless
+`_links` is listed too, because it drops the links before embedding
+(https://core.trac.wordpress.org/ticket/49985, open since 2020; frontends work around
+it with `_fields=...,_links,_embedded`). Here `_embed` is honoured: the response keeps
+`_embedded` (narrowed by `_embedded.<rel>` paths when listed) and the links of the
+embedded relations (`_links.author`), which is what the proposed fix does. Requests
+using the workaround get the same answer as from WordPress.
 
 Embedded copies come from the caller: `resolve(rel, link)` returns the embedded object
 (for `author`, `up`, `in-reply-to`, `wp:featuredmedia`: one object in embed context,
@@ -108,13 +113,27 @@ def render(
         data = {key: data[key] for key in resource.embed_fields if key in data}
     body = dict(data)
     links = compact_links(resource.links)
-    if links and (fields is None or "_links" in fields):
+    if links:
         body["_links"] = links
-    if embed is not None and resolve is not None and (fields is None or "_embedded" in fields):
+    embedded = {}
+    if embed is not None and resolve is not None:
         embedded = embed_links(links, embed, resolve)
         if embedded:
             body["_embedded"] = embedded
-    return body if fields is None else filter_fields(body, fields)
+    return body if fields is None else filter_fields(body, _with_embeds(fields, embedded))
+
+
+def _with_embeds(fields: FieldTree, embedded: dict[str, list[Any]]) -> FieldTree:
+    """`_embed` with `_fields`: what was embedded is shown, with its relations' links."""
+    if not embedded:
+        return fields
+    tree = dict(fields)
+    tree.setdefault("_embedded", True)
+    if tree.get("_links") is not True:
+        links = dict(tree.get("_links") or {})
+        links.update(dict.fromkeys(embedded, True))
+        tree["_links"] = links
+    return tree
 
 
 def render_collection(resources: Iterable[WpResource], **options: Any) -> list[dict[str, Any]]:
