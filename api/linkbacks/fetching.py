@@ -1,4 +1,4 @@
-"""The one way this area reaches other sites: api/outbound.py's guarded client.
+"""The one way this area reaches other sites: api/infra/outbound.py's guarded client.
 
 A module of its own so that every fetch (discovery, sending, verifying sources) gets
 the same policy from the settings, and tests have one seam to swap it.

@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from api.compat.ids import Kind, parse_ghost_id
 from api.compat.nql_sql import related, scalar
-from api.types import UTCDateTime
+from api.infra.timestamps import UTCDateTime
 
 DATABASE_URL = os.environ.get("MARGINALIA_DATABASE_URL", "")
 

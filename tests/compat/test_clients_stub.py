@@ -3,14 +3,13 @@ from npm) run their flows (tests/compat/clients/*.cjs) against the stub server t
 serves api.compat's shapes, and the requests they made are what we expect them to
 make. The same scripts are meant to run against the app once the adapters exist.
 
-Needs Node and `npm ci` in tests/compat/clients. Without them this is skipped, unless
-MARGINALIA_REQUIRE_NODE_CLIENTS=1 (set it in CI), which turns the skip into a failure.
+Needs Node and `npm ci` in tests/compat/clients (.ci/run does it); without them it fails
+and says so.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,16 +20,13 @@ import pytest
 
 CLIENTS = Path(__file__).parent / "clients"
 GHOST_KEY = "0123456789abcdef0123456789"
-_missing = shutil.which("node") is None or not (CLIENTS / "node_modules" / "wpapi").is_dir()
-if _missing and os.environ.get("MARGINALIA_REQUIRE_NODE_CLIENTS") != "1":
-    pytest.skip(
-        "Node or the client packages are missing: run `npm ci` in tests/compat/clients",
-        allow_module_level=True,
-    )
 
 
 @pytest.fixture(scope="module")
 def stub():
+    assert shutil.which("node") and (CLIENTS / "node_modules" / "wpapi").is_dir(), (
+        "Node or the client packages are missing: run `npm ci` in tests/compat/clients"
+    )
     process = subprocess.Popen(
         [sys.executable, str(CLIENTS / "stub_server.py")],
         stdout=subprocess.PIPE,

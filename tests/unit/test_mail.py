@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from api.mail import (
+from api.infra.mail import (
     PermanentMailError,
     SmtpSettings,
     TemporaryMailError,

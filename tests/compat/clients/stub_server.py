@@ -37,7 +37,7 @@ from api.compat import ghost, ghost_request, wordpress, wp_errors, wp_render, wp
 from api.compat.ids import Kind, parse_ghost_id
 from api.compat.nql_sql import related, scalar, to_sql
 from api.compat.wp_index import namespace_index, wp_index
-from api.types import UTCDateTime
+from api.infra.timestamps import UTCDateTime
 
 GHOST_KEY = "0123456789abcdef0123456789"
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
