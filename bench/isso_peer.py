@@ -10,7 +10,12 @@ folder with its SQLite database) turns off what our intake has no counterpart fo
 measures with rules on and rate limits off: moderation off, guard (Isso's rate limit and
 reply rules) off, no admin, no notifications (Isso's default `notify = stdout` logs three
 INFO lines per comment; our server logs at WARNING). Everything else is Isso's default:
-pbkdf2 email hashing, the mistune renderer, rollback-journal SQLite.
+pbkdf2 email hashing, the mistune renderer, and SQLite in rollback-journal mode with
+synchronous=FULL, several fsyncs per comment. Ours runs WAL with synchronous=NORMAL (no
+fsync per commit: a power cut can lose the last commits, a crash cannot), so on a disk
+others are busy with, Isso's intake waits on fsync far more than ours. `--peer isso-wal`
+(run.py) or `--wal` (here) switches Isso's database to WAL first, keeping its
+synchronous=FULL (one fsync per comment): the closer comparison of the two programs.
 
 Each comment comes from its own address, as ours do: the load drivers put a new
 X-Forwarded-For on every request (`Request(unique=True)`, bench/load.py), and Isso is told
@@ -35,12 +40,13 @@ import importlib.metadata
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +94,7 @@ COUNTERPARTS = {
 class IssoPeer:
     url: str
     pid: int
+    wal: bool = False  # Isso's SQLite switched to WAL
     # scale -> our scenario name -> (ours, Isso's): best rounds of the same run
     results: dict[int, dict[str, tuple[Result, Result]]] = field(default_factory=dict)
 
@@ -105,8 +112,10 @@ class IssoPeer:
         lines = [
             "",
             f"Isso {ISSO_VERSION} as a peer (same run, alternating rounds, best round of each; "
-            "Isso under the same gunicorn settings on SQLite, moderation, guard and "
-            "notifications off, each comment from its own X-Forwarded-For address):",
+            "Isso under the same gunicorn settings on SQLite"
+            f"{' switched to WAL' if self.wal else ' (its default rollback journal)'}, "
+            "moderation, guard and notifications off, each comment from its own "
+            "X-Forwarded-For address):",
             "",
             "| scenario | comments | ours req/s | Isso req/s | ours / Isso |",
             "| --- | ---: | ---: | ---: | ---: |",
@@ -120,6 +129,23 @@ class IssoPeer:
                     f"| {ratio:.2f}x |"
                 )
         return lines
+
+
+def settle(cpu_seconds: Callable[[], float], *, window: float = 0.25, limit: float = 15.0) -> None:
+    """Wait (at most `limit` s) until a server's processes use under 5% of a core.
+
+    After an intake round our server's worker still dispatches the burst of events those
+    comments recorded; Isso has no such backlog. Measuring Isso while ours works through
+    it would hand our server's background work to Isso's round.
+    """
+    deadline = time.monotonic() + limit
+    before = cpu_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        now = cpu_seconds()
+        if now - before < 0.05 * window:
+            return
+        before = now
 
 
 def ensure_installed() -> Path:
@@ -182,7 +208,7 @@ trusted-proxies = 127.0.0.1
 
 
 @contextmanager
-def running(folder: Path, *, workers: int, threads: int) -> Iterator[IssoPeer]:
+def running(folder: Path, *, workers: int, threads: int, wal: bool = False) -> Iterator[IssoPeer]:
     """Isso under gunicorn on 127.0.0.1, its hot thread seeded; stopped afterwards."""
     gunicorn = ensure_installed()
     folder = Path(folder) / "isso"
@@ -204,8 +230,13 @@ def running(folder: Path, *, workers: int, threads: int) -> Iterator[IssoPeer]:
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(port, process, folder / "isso.log")
+        if wal:
+            # Persistent in the file; Isso opens a connection per query, so every later
+            # one uses it.
+            with closing(sqlite3.connect(folder / "comments.db")) as database:
+                database.execute("PRAGMA journal_mode=WAL")
         _seed(port)
-        yield IssoPeer(url, process.pid)
+        yield IssoPeer(url, process.pid, wal=wal)
     finally:
         process.terminate()
         try:
@@ -271,8 +302,12 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Isso alone under the bench's load")
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--wal", action="store_true", help="switch Isso's SQLite to WAL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp), workers=2, threads=8) as isso:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running(Path(tmp), workers=2, threads=8, wal=args.wal) as isso,
+    ):
         for name, make in (("intake", intake_request), ("thread", thread_request)):
             request = make()
             measure(isso.url, request, seconds=1, connections=16)  # warm-up

@@ -1,6 +1,6 @@
 """Benchmark the real server against the bare-Flask ceiling, in one run.
 
-    .venv/bin/python bench/run.py [--db sqlite|postgres] [--quick] [--peer isso]
+    .venv/bin/python bench/run.py [--db sqlite|postgres] [--quick] [--peer isso|isso-wal]
 
 For each dataset scale (10k, then 1M comments over 10k posts; --quick: 10k only and
 short runs): load the data, start `marginalia serve` (gunicorn, --workers 2) with the
@@ -267,6 +267,7 @@ def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folde
                         )
                     )
                     if peer_request:
+                        isso_peer.settle(url.cpu_seconds)
                         peers.append(
                             measure(
                                 peer.url,
@@ -391,7 +392,9 @@ def main() -> None:
         "--only", default="", help="scenarios whose name contains this (no results file)"
     )
     parser.add_argument(
-        "--peer", choices=("isso",), help="also measure Isso 0.14 and report ratios to it"
+        "--peer",
+        choices=("isso", "isso-wal"),
+        help="also measure Isso 0.14 (isso-wal: its SQLite in WAL mode) and report ratios",
     )
     args = parser.parse_args()
     args.seconds, args.rounds = (2.0, 2) if args.quick else (4.0, 3)
@@ -411,7 +414,9 @@ def main() -> None:
         )
         tokens = {"admin_token": token(env, "admin"), "moderator_token": token(env, "moderator")}
         peer_running = (
-            isso_peer.running(Path(tmp), workers=WORKERS, threads=THREADS)
+            isso_peer.running(
+                Path(tmp), workers=WORKERS, threads=THREADS, wal=args.peer == "isso-wal"
+            )
             if args.peer
             else nullcontext()
         )
