@@ -62,6 +62,8 @@ HOT_THREAD = "/hot-post/"
 INTAKE_THREAD = "/intake-post/"
 HOT_COMMENTS = 500
 
+Measured = tuple[Result, float]  # a round's result and its server CPU ms per request
+
 
 def intake_request() -> Request:
     body = {
@@ -95,14 +97,15 @@ class IssoPeer:
     url: str
     pid: int
     wal: bool = False  # Isso's SQLite switched to WAL
-    # scale -> our scenario name -> (ours, Isso's): best rounds of the same run
-    results: dict[int, dict[str, tuple[Result, Result]]] = field(default_factory=dict)
+    # scale -> our scenario name -> (ours, Isso's), each the best round of the same run
+    # with the server CPU milliseconds per request of that round
+    results: dict[int, dict[str, tuple[Measured, Measured]]] = field(default_factory=dict)
 
     def request_for(self, scenario: str) -> Request | None:
         make = COUNTERPARTS.get(scenario)
         return make() if make else None
 
-    def record(self, scale: int, scenario: str, ours: Result, isso: Result) -> None:
+    def record(self, scale: int, scenario: str, ours: Measured, isso: Measured) -> None:
         self.results.setdefault(scale, {})[scenario] = (ours, isso)
 
     def report(self) -> list[str]:
@@ -115,18 +118,21 @@ class IssoPeer:
             "Isso under the same gunicorn settings on SQLite"
             f"{' switched to WAL' if self.wal else ' (its default rollback journal)'}, "
             "moderation, guard and notifications off, each comment from its own "
-            "X-Forwarded-For address):",
+            "X-Forwarded-For address). Server CPU = user+system ms per request of each "
+            "side's gunicorn processes; its ratio is the steadier one on a busy machine:",
             "",
-            "| scenario | comments | ours req/s | Isso req/s | ours / Isso |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| scenario | comments | ours req/s | Isso req/s | ours / Isso "
+            "| ours CPU ms/req | Isso CPU ms/req | Isso CPU / ours |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for scale, rows in self.results.items():
-            for name, (ours, isso) in rows.items():
+            for name, ((ours, our_cpu), (isso, isso_cpu)) in rows.items():
                 ratio = ours.rps / isso.rps if isso.rps else float("inf")
                 errors = f" ({isso.errors} errors)" if isso.errors else ""
                 lines.append(
                     f"| {name} | {scale:,} | {ours.rps:,.0f} | {isso.rps:,.0f}{errors} "
-                    f"| {ratio:.2f}x |"
+                    f"| {ratio:.2f}x | {our_cpu:.2f} | {isso_cpu:.2f} "
+                    f"| {isso_cpu / our_cpu if our_cpu else float('inf'):.2f}x |"
                 )
         return lines
 

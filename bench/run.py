@@ -250,7 +250,9 @@ def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folde
                 measure(ceiling_url, ceiling_request, seconds=1, connections=CONNECTIONS)
                 peer_request = peer.request_for(item.name) if peer else None
                 if peer_request:
-                    measure(peer.url, peer_request, seconds=1, connections=CONNECTIONS)
+                    peer_url = Served(peer.url)
+                    peer_url.pid = peer.pid
+                    measure(peer_url, peer_request, seconds=1, connections=CONNECTIONS)
                 ours, theirs, cpu_ms, peers = [], [], [], []
                 for _ in range(args.rounds):
                     cpu_before = url.cpu_seconds()
@@ -268,19 +270,25 @@ def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folde
                     )
                     if peer_request:
                         isso_peer.settle(url.cpu_seconds)
+                        cpu_before = peer_url.cpu_seconds()
+                        result = measure(
+                            peer_url, peer_request, seconds=args.seconds, connections=CONNECTIONS
+                        )
+                        cpu_used = peer_url.cpu_seconds() - cpu_before
                         peers.append(
-                            measure(
-                                peer.url,
-                                peer_request,
-                                seconds=args.seconds,
-                                connections=CONNECTIONS,
-                            )
+                            (result, 1000 * cpu_used / max(1.0, result.rps * args.seconds))
                         )
                 fastest = max(range(len(ours)), key=lambda i: ours[i].rps)
                 if peers:
-                    best_peer = max(peers, key=lambda r: r.rps)
-                    peer.record(scale, item.name, ours[fastest], best_peer)
-                    print(f"  {'':>9}           Isso {describe(best_peer)}", flush=True)
+                    best_peer, peer_cpu_ms = max(peers, key=lambda pair: pair[0].rps)
+                    peer.record(
+                        scale, item.name, (ours[fastest], cpu_ms[fastest]), (best_peer, peer_cpu_ms)
+                    )
+                    print(
+                        f"  {'':>9}           Isso {describe(best_peer)}"
+                        f"  {peer_cpu_ms:5.2f} CPU ms/req",
+                        flush=True,
+                    )
                 results[item.name] = (
                     ours[fastest],
                     max(theirs, key=lambda r: r.rps),
