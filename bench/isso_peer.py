@@ -6,10 +6,11 @@
 Isso is installed from PyPI into its own virtualenv, bench/.isso-venv (gitignored), with
 the gunicorn version this project runs, and served exactly like `marginalia serve` in the
 bench: gthread, 2 workers x 8 threads, keep-alive 5. Its configuration (written to a temp
-folder with its SQLite database) turns off what our intake has no counterpart for or
-measures with rules on and rate limits off: moderation off, guard (Isso's rate limit and
-reply rules) off, no admin, no notifications (Isso's default `notify = stdout` logs three
-INFO lines per comment; our server logs at WARNING). Everything else is Isso's default:
+folder with its SQLite database) is the issue's: moderation off (Isso's moderation is a
+hold-everything switch; ours runs all its rules, which hold these first-time commenters
+for a moderator), guard off (Isso's per-address rate limit and reply rules; our rate
+limits are off in the bench), no admin, no notifications (Isso's default `notify = stdout`
+logs three INFO lines per comment; our server logs at WARNING). The rest is Isso's default:
 pbkdf2 email hashing, the mistune renderer, and SQLite in rollback-journal mode with
 synchronous=FULL, several fsyncs per comment. Ours runs WAL with synchronous=NORMAL (no
 fsync per commit: a power cut can lose the last commits, a crash cannot), so on a disk
