@@ -1,6 +1,6 @@
 """Benchmark the real server against the bare-Flask ceiling, in one run.
 
-    .venv/bin/python bench/run.py [--db sqlite|postgres] [--quick]
+    .venv/bin/python bench/run.py [--db sqlite|postgres] [--quick] [--peer isso|isso-wal]
 
 For each dataset scale (10k, then 1M comments over 10k posts; --quick: 10k only and
 short runs): load the data, start `marginalia serve` (gunicorn, --workers 2) with the
@@ -8,6 +8,8 @@ response cache on, measure the warm scenarios, restart it with the cache off for
 cold ones. Then the ceiling (a bare Flask app under the same gunicorn settings)
 returns each scenario's own body. Load comes from wrk (or a Python driver) in another
 process, on 127.0.0.1 only. The table is printed and written to bench/results/.
+`--peer isso` also runs Isso 0.14 (bench/isso_peer.py) and reports our comment intake and
+thread reads as ratios to Isso's, measured in alternating rounds like the ceiling.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -30,6 +32,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import isso_peer
 from load import Result, driver_name, measure
 from scenarios import SCENARIOS, Context, Request, Scenario
 
@@ -207,7 +210,7 @@ def fetch_body(base_url: str, request) -> str:
         return response.read().decode()
 
 
-def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folder: Path):
+def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folder: Path, peer=None):
     """Each scenario and its ceiling in alternating rounds, so both see the same machine
     (other processes come and go); the best round of each side is reported."""
     subprocess.run(
@@ -245,7 +248,12 @@ def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folde
                 ceiling_request = Request(f"/{body_name}")
                 measure(url, request, seconds=1, connections=CONNECTIONS)  # warm-up
                 measure(ceiling_url, ceiling_request, seconds=1, connections=CONNECTIONS)
-                ours, theirs, cpu_ms = [], [], []
+                peer_request = peer.request_for(item.name) if peer else None
+                if peer_request:
+                    peer_url = Served(peer.url)
+                    peer_url.pid = peer.pid
+                    measure(peer_url, peer_request, seconds=1, connections=CONNECTIONS)
+                ours, theirs, cpu_ms, peers = [], [], [], []
                 for _ in range(args.rounds):
                     cpu_before = url.cpu_seconds()
                     result = measure(url, request, seconds=args.seconds, connections=CONNECTIONS)
@@ -260,7 +268,27 @@ def run_scale(scale: int, args, env: dict, tokens: dict, ceiling_url: str, folde
                             connections=CONNECTIONS,
                         )
                     )
+                    if peer_request:
+                        isso_peer.settle(url.cpu_seconds)
+                        cpu_before = peer_url.cpu_seconds()
+                        result = measure(
+                            peer_url, peer_request, seconds=args.seconds, connections=CONNECTIONS
+                        )
+                        cpu_used = peer_url.cpu_seconds() - cpu_before
+                        peers.append(
+                            (result, 1000 * cpu_used / max(1.0, result.rps * args.seconds))
+                        )
                 fastest = max(range(len(ours)), key=lambda i: ours[i].rps)
+                if peers:
+                    best_peer, peer_cpu_ms = max(peers, key=lambda pair: pair[0].rps)
+                    peer.record(
+                        scale, item.name, (ours[fastest], cpu_ms[fastest]), (best_peer, peer_cpu_ms)
+                    )
+                    print(
+                        f"  {'':>9}           Isso {describe(best_peer)}"
+                        f"  {peer_cpu_ms:5.2f} CPU ms/req",
+                        flush=True,
+                    )
                 results[item.name] = (
                     ours[fastest],
                     max(theirs, key=lambda r: r.rps),
@@ -297,7 +325,7 @@ def verdict(item: Scenario, result: Result, ceiling: Result | None) -> str:
     return f"{wanted} {'ok' if got >= value else 'MISSED'}"
 
 
-def report(args, by_scale: dict, folder: Path) -> str:
+def report(args, by_scale: dict, folder: Path, peer=None) -> str:
     commit = git("rev-parse", "--short", "HEAD")
     dirty = " (uncommitted changes)" if git("status", "--porcelain", "--", "api", "bench") else ""
     lines = [
@@ -348,6 +376,8 @@ def report(args, by_scale: dict, folder: Path) -> str:
             if isinstance(a, tuple) and isinstance(b, tuple) and b[0].rps:
                 cost = a[0].rps / b[0].rps
                 lines.append(f"- {item.name}: {cost:.2f}x {'ok' if cost <= 1.5 else 'MISSED'}")
+    if peer:
+        lines += peer.report()
     return "\n".join(lines) + "\n"
 
 
@@ -369,6 +399,11 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="scenarios whose name contains this (no results file)"
     )
+    parser.add_argument(
+        "--peer",
+        choices=("isso", "isso-wal"),
+        help="also measure Isso 0.14 (isso-wal: its SQLite in WAL mode) and report ratios",
+    )
     args = parser.parse_args()
     args.seconds, args.rounds = (2.0, 2) if args.quick else (4.0, 3)
     scales = [10_000] if args.quick else [10_000, 1_000_000]
@@ -386,10 +421,17 @@ def main() -> None:
             capture_output=True,
         )
         tokens = {"admin_token": token(env, "admin"), "moderator_token": token(env, "moderator")}
-        with ceiling_server(folder) as ceiling_url:
+        peer_running = (
+            isso_peer.running(
+                Path(tmp), workers=WORKERS, threads=THREADS, wal=args.peer == "isso-wal"
+            )
+            if args.peer
+            else nullcontext()
+        )
+        with ceiling_server(folder) as ceiling_url, peer_running as peer:
             for scale in scales:
-                by_scale[scale] = run_scale(scale, args, env, tokens, ceiling_url, folder)
-        table = report(args, by_scale, folder)
+                by_scale[scale] = run_scale(scale, args, env, tokens, ceiling_url, folder, peer)
+        table = report(args, by_scale, folder, peer)
     print()
     print(table)
     if args.only:

@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
@@ -92,6 +93,18 @@ class Settings:
     mail_from: str = ""
     # WebSub hub announced by the feeds and pinged when they change; empty = none.
     websub_hub_url: str = ""
+    # A CDN or Varnish in front (api/cdn): who to purge, and how long such caches keep a
+    # public read (seconds; browsers keep public_max_age).
+    varnish_url: tuple[str, ...] = ()  # every node, comma-separated in the environment
+    fastly_service_id: str = ""
+    fastly_api_token: str = field(default="", repr=False)
+    fastly_api_url: str = "https://api.fastly.com"
+    cloudflare_zone_id: str = ""
+    cloudflare_api_token: str = field(default="", repr=False)
+    cloudflare_api_url: str = "https://api.cloudflare.com/client/v4"
+    cdn_s_maxage: int = 3600
+    cdn_stale_while_revalidate: int = 60
+    cdn_cache_tag_header: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -257,6 +270,7 @@ def _validate(settings: Settings) -> None:
     for name in ("ratelimit_comments_ip", "ratelimit_comments_identity", "ratelimit_comments_post"):
         _check_rate_limit(name, getattr(settings, name))
     _validate_spam_and_mail(settings)
+    _check_cdn(settings)
 
 
 def _validate_spam_and_mail(settings: Settings) -> None:
@@ -283,6 +297,48 @@ def _validate_spam_and_mail(settings: Settings) -> None:
         )
     if settings.websub_hub_url and not settings.websub_hub_url.startswith(("https://", "http://")):
         raise ConfigError(f"{ENV_PREFIX}WEBSUB_HUB_URL must be an http(s) URL")
+
+
+def _check_cdn(settings: Settings) -> None:
+    for url in settings.varnish_url:
+        if not _is_plain_http_url(url):
+            raise ConfigError(
+                f"{ENV_PREFIX}VARNISH_URL entries must be http(s) URLs of Varnish nodes "
+                f"without credentials, like http://127.0.0.1:6081: {url!r}"
+            )
+    for service, id_name, token_name in (
+        ("Fastly", "fastly_service_id", "fastly_api_token"),
+        ("Cloudflare", "cloudflare_zone_id", "cloudflare_api_token"),
+    ):
+        if bool(getattr(settings, id_name)) != bool(getattr(settings, token_name)):
+            raise ConfigError(
+                f"{ENV_PREFIX}{id_name.upper()} and {ENV_PREFIX}{token_name.upper()} "
+                f"configure {service} purging together: set both or neither"
+            )
+    for name in ("fastly_api_url", "cloudflare_api_url"):
+        url = getattr(settings, name)
+        if not _is_plain_http_url(url):
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be an http(s) URL: {url!r}")
+        if url.startswith("http://") and not settings.allow_private_targets:
+            raise ConfigError(
+                f"{ENV_PREFIX}{name.upper()} must be https:// ({url!r}); plain http is "
+                f"only for local development with {ENV_PREFIX}ALLOW_PRIVATE_TARGETS=true"
+            )
+    if settings.cloudflare_zone_id and not settings.cdn_cache_tag_header:
+        # Purging tags that no response carries would purge nothing, silently.
+        raise ConfigError(
+            f"{ENV_PREFIX}CLOUDFLARE_ZONE_ID purges by Cache-Tag: set "
+            f"{ENV_PREFIX}CDN_CACHE_TAG_HEADER=true so public reads carry their tags"
+        )
+
+
+def _is_plain_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
 
 
 def _check_rate_limit(name: str, value: str) -> None:

@@ -1,0 +1,35 @@
+"""The headers that let a CDN or Varnish keep a public read and purge it by key.
+
+Browsers keep Cache-Control (a short max-age: a browser's copy cannot be purged). The
+caches in front get their own, longer lifetime in the fields targeted at them:
+Surrogate-Control (Varnish with deploy/varnish/default.vcl, Fastly; both strip it) and
+CDN-Cache-Control (RFC 9213: Cloudflare, Akamai and others). Neither adds `s-maxage` to
+Cache-Control, which every shared cache would honour, including ones no purge reaches.
+The keys go in Surrogate-Key (space-separated: Varnish xkey, Fastly) and, by setting,
+Cache-Tag (comma-separated: Cloudflare).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from api.cdn.purgers import valid_keys
+
+
+def cdn_headers(keys: Iterable[str], settings) -> list[tuple[str, str]]:
+    """Headers for an anonymous public 200/304 read built from `keys`; none without keys
+    (a response nothing can purge keeps to Cache-Control alone)."""
+    wanted = valid_keys(keys)
+    if not wanted:
+        return []
+    lifetime = f"max-age={settings.cdn_s_maxage}"
+    if settings.cdn_stale_while_revalidate:
+        lifetime += f", stale-while-revalidate={settings.cdn_stale_while_revalidate}"
+    headers = [
+        ("Surrogate-Key", " ".join(wanted)),
+        ("Surrogate-Control", lifetime),
+        ("CDN-Cache-Control", lifetime),
+    ]
+    if settings.cdn_cache_tag_header:
+        headers.append(("Cache-Tag", ",".join(wanted)))
+    return headers
