@@ -9,6 +9,7 @@ parser choked on is attacker-chosen.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from email.utils import formatdate
 from http import HTTPStatus
 
@@ -60,10 +61,12 @@ def problem_headers(body: bytes) -> list[tuple[str, str]]:
     ]
 
 
-def raw_problem_response(status: int, detail: str | None = None) -> bytes:
+def raw_problem_response(
+    status: int, detail: str | None = None, extra_headers: Iterable[tuple[str, str]] = ()
+) -> bytes:
     """A whole HTTP/1.1 response, for the protocol to write before closing."""
     body = problem_body(status, detail)
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
-    lines += [f"{name}: {value}" for name, value in problem_headers(body)]
+    lines += [f"{name}: {value}" for name, value in [*problem_headers(body), *extra_headers]]
     lines.append(f"Date: {formatdate(usegmt=True)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

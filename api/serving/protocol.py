@@ -9,8 +9,9 @@ response until the next request's headers are complete), a cap on the whole head
 block, and problem+json for every error written before the application runs.
 
 It overrides gunicorn methods that are not a public API (`_on_headers_complete`,
-`_keepalive_timeout`, `_send_error_response`); pyproject.toml pins gunicorn's major
-version and tests/security/test_abuse_server.py exercises each one over a socket.
+`_keepalive_timeout`, `_send_error_response`, `_is_websocket_upgrade`); pyproject.toml
+pins gunicorn's major version and tests/security/test_abuse_server.py exercises each
+one over a socket.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ class GuardedProtocol(ASGIProtocol):
             self._header_timer = None
         super().connection_lost(exc)
 
+    def _is_websocket_upgrade(self, request):
+        # The app serves no WebSocket: such a request goes to Flask like any other, as
+        # under the gthread worker (gunicorn would otherwise answer an empty 403).
+        return False
+
     def _send_error_response(self, status, message, extra_headers=()):
         # gunicorn's parser errors (400, 414, 431, 501) and its 500 when the app fails
         # before answering. `message` may quote the request: it is not sent.
@@ -88,10 +94,10 @@ class GuardedProtocol(ASGIProtocol):
             self._tally.count(slow_clients.TOO_LARGE)
         elif status in (400, 501):
             self._tally.count(slow_clients.MALFORMED)
-        self._write_problem(status)
+        self._write_problem(status, extra_headers=extra_headers)
 
-    def _write_problem(self, status, detail=None):
-        self._safe_write(raw_problem_response(status, detail))
+    def _write_problem(self, status, detail=None, extra_headers=()):
+        self._safe_write(raw_problem_response(status, detail, extra_headers))
 
     def _hang_up(self):
         self._close_transport()

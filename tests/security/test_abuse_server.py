@@ -318,3 +318,17 @@ def test_a_chunked_body_within_the_limit_reaches_the_app_whole(small_limits):
     status, _, answer = _exchange(small_limits, _request(head), chunked)
     assert status == 202, answer
     assert json.loads(answer)["body"] == "Chunked, " + "x" * 1500
+
+
+def test_a_websocket_upgrade_is_answered_by_the_app(small_limits):
+    # No route serves WebSocket: werkzeug's router refuses the upgrade with a problem,
+    # as it did under the gthread worker (gunicorn's own answer is an empty 403).
+    status, headers, body = _exchange(
+        small_limits,
+        _request(
+            "GET /v1/posts HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        ),
+    )
+    assert status == 400 and headers["content-type"] == "application/problem+json"
+    assert "request_id" in json.loads(body)  # Flask's problem, not the server's
