@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from api.serving.limits import BODY_TIMEOUT, HEADER_TIMEOUT
 from config import ConfigError, load_settings
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,26 @@ def upgrade_database() -> None:
     help="gunicorn worker processes (default: MARGINALIA_WORKERS or 1)",
 )
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0.5, 300),
+    default=HEADER_TIMEOUT,
+    show_default=True,
+    help="seconds a client has to send a request's headers (then 408)",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.5, 3600),
+    default=BODY_TIMEOUT,
+    show_default=True,
+    help="seconds a client has to send a request's body (then 408)",
+)
 @with_appcontext
-def serve(workers, threads):
+def serve(workers, threads, header_timeout, body_timeout):
     """Migrate, load the demo on an empty database, and serve with gunicorn."""
     from api.demo.loader import load_demo
     from api.server import Server
+    from api.serving.limits import ReadLimits
 
     settings = current_app.config["MARGINALIA"]
     workers = workers or settings.workers
@@ -64,7 +80,12 @@ def serve(workers, threads):
             workers,
         )
     click.echo(f"Marginalia on http://{settings.host}:{settings.port}/v1/posts")
-    Server(settings, workers=workers, threads=threads).run()
+    limits = ReadLimits(
+        max_body_bytes=settings.max_body_bytes,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+    )
+    Server(settings, workers=workers, threads=threads, limits=limits).run()
 
 
 @cli.command()

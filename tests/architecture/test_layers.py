@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from tests.architecture.imports import API, Edge, area_of, edges, modules
 
-SHARED_LAYERS = {"web", "infra", "cache"}
+SHARED_LAYERS = {"web", "infra", "cache", "serving"}
 # What another area may never reach into: its tables, its HTTP side, its worker side.
 PRIVATE_MODULES = {"models", "routes", "taxonomy_routes", "settings_routes", "tasks", "jobs"}
 # Entry points and the wiring table: the only modules that may know every area.
