@@ -46,6 +46,9 @@ class Server(BaseApplication):
         # heartbeat too): keep that past the body deadline, which answers 408 first.
         self.cfg.set("timeout", max(30, math.ceil(self.limits.body_timeout) + 5))
         self.cfg.set("graceful_timeout", 10)
+        # gunicorn's control socket is one path per user: a second server on the machine
+        # (a test, a bench, another instance) would take it over. We do not use it.
+        self.cfg.set("control_socket_disable", True)
         self.cfg.set("post_worker_init", _start_inline_worker)
         self.cfg.set("worker_exit", _stop_inline_worker)
 

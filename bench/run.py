@@ -331,7 +331,8 @@ def report(args, by_scale: dict, folder: Path, peer=None) -> str:
     lines = [
         f"# Benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}{dirty}, {args.db}",
         "",
-        f"gunicorn gthread, {WORKERS} workers x {THREADS} threads for the app and the ceiling; "
+        f"gunicorn, {WORKERS} workers x {THREADS} threads: the app on `marginalia serve` (its "
+        "request-buffering asyncio worker), the bare-Flask ceiling on gthread; "
         f"{driver_name()} with {CONNECTIONS} connections; each scenario and its ceiling "
         f"alternate for {args.rounds} rounds of {args.seconds:.0f}s (best round of each shown) "
         "after a 1s "
