@@ -183,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
+    from api.content.page_routes import blp as pages_api
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
@@ -196,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         meta,
         posts,
+        pages_api,
         taxonomy,
         comments,
         events,
