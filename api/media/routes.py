@@ -28,8 +28,10 @@ MULTIPART_OVERHEAD = 64 * 1024
 @blp.before_request
 def allow_image_sized_bodies():
     if request.endpoint == "media.Media" and request.method == "POST":
-        limit = current_app.config["MARGINALIA"].media_max_bytes
-        request.max_content_length = limit + MULTIPART_OVERHEAD
+        limit = current_app.config["MARGINALIA"].media_max_bytes + MULTIPART_OVERHEAD
+        request.max_content_length = limit
+        if (request.content_length or 0) > limit:
+            abort(413)  # before any of it is read (a chunked body is cut at the limit)
 
 
 def multipart_only(view):
