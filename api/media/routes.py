@@ -11,6 +11,7 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
+from api.errors import InvalidInput
 from api.infra.pagination import CursorCodec
 from api.media import services, uploads
 from api.media.schemas import MediaListArgs, MediaPage, MediaSchema, MediaUploadSchema
@@ -35,7 +36,8 @@ def allow_image_sized_bodies():
 
 
 def multipart_only(view):
-    """415 for an upload that is not multipart/form-data (after the token is checked)."""
+    """415 for an upload that is not multipart/form-data (after the token is checked);
+    422 for parts other than `file`, as for unknown fields anywhere."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -43,6 +45,9 @@ def multipart_only(view):
             raise uploads.UploadRefused(
                 415, "Send the image as multipart/form-data, in a part named `file`."
             )
+        unknown = sorted({*request.form, *request.files} - {"file"})
+        if unknown:
+            raise InvalidInput(errors={name: ["Unknown field."] for name in unknown[:10]})
         return view(*args, **kwargs)
 
     return wrapper
