@@ -163,10 +163,19 @@ def test_a_hostile_or_wrong_file_is_refused_and_nothing_stored(
 def test_an_upload_that_is_not_multipart_is_a_415(client, admin, storage):
     response = client.post("/v1/media", json={"file": "x"}, headers=admin)
     assert response.status_code == 415 and response.mimetype == "application/problem+json"
+    boundary = "b"
+    empty = f"--{boundary}--\r\n".encode()
     missing = client.post(
-        "/v1/media", data={"other": "x"}, headers=admin, content_type="multipart/form-data"
+        "/v1/media",
+        data=empty,
+        headers=admin,
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert missing.status_code == 422 and "file" in missing.get_json()["errors"]
+    other = client.post(
+        "/v1/media", data={"other": "x"}, headers=admin, content_type="multipart/form-data"
+    )
+    assert other.status_code == 422 and "other" in other.get_json()["errors"]
     assert storage.keys() == []
 
 
