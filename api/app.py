@@ -19,6 +19,7 @@ from api.infra import sqlite
 from api.infra.database import db, migrate
 from api.infra.migrations import MIGRATE_OPTIONS
 from api.infra.queue import configure_queue
+from api.media.storage import storage_for
 from api.web import observability, parsing, problems, ratelimits
 from api.web.conditional import finish_response
 from api.web.contract import EveryOperationMay400, MarginaliaApi
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     # before any hook runs, adding the headers the hooks above add (api/cache_front.py).
     cache.init_app(app, cors_options)
 
+    app.extensions["marginalia.media_storage"] = storage_for(settings, app.instance_path)
     _register_blueprints(app)
     wiring.install(app)
     configure_queue(app)
@@ -183,10 +185,13 @@ def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
+    from api.content.page_routes import blp as pages_api
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
     from api.linkbacks.routes import blp as linkbacks
+    from api.media.routes import blp as media
+    from api.media.routes import files as media_files
     from api.moderation.routes import blp as moderation
     from api.pages.routes import blp as pages
     from api.web.meta import blp as meta
@@ -196,6 +201,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         meta,
         posts,
+        pages_api,
         taxonomy,
         comments,
         events,
@@ -204,6 +210,8 @@ def _register_blueprints(app: Flask) -> None:
         linkbacks,
         webhooks,
         moderation,
+        media,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
+    app.register_blueprint(media_files)  # stored files (local storage): not operations either

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
@@ -130,3 +131,67 @@ def plain_text(html: str) -> str:
     """Visible text of sanitised HTML, whitespace collapsed (excerpts, search)."""
     text = html_lib.unescape(_TAG.sub(" ", html))
     return " ".join(text.split())
+
+
+_BLOCKS = {
+    "p", "div", "blockquote", "pre", "figure", "figcaption", "table", "tr", "ul", "ol",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+}  # fmt: skip
+
+
+class _PlainText(HTMLParser):
+    """Text of sanitised HTML with its block structure: blocks apart by a blank line,
+    list items and line breaks on lines of their own, preformatted text kept as is."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[bool, list[str]]] = [(False, [])]
+        self.in_pre = False
+
+    def _start_block(self) -> None:
+        if self.blocks[-1][1]:
+            self.blocks.append((self.in_pre, []))
+        else:
+            self.blocks[-1] = (self.in_pre, self.blocks[-1][1])
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCKS:
+            self.in_pre = self.in_pre or tag == "pre"
+            self._start_block()
+        elif tag == "li":
+            self.blocks[-1][1].append("\n- ")
+        elif tag == "br":
+            self.blocks[-1][1].append("\n")
+        elif tag in ("td", "th"):
+            self.blocks[-1][1].append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in _BLOCKS:
+            self.in_pre = self.in_pre and tag != "pre"
+            self._start_block()
+
+    def handle_data(self, data):
+        # Outside <pre>, a newline in the markup is a space; lines come from <br>, <li>.
+        self.blocks[-1][1].append(data if self.in_pre else re.sub(r"\s", " ", data))
+
+    def text(self) -> str:
+        paragraphs = []
+        for pre, parts in self.blocks:
+            text = "".join(parts)
+            if pre:
+                paragraph = text.strip("\n")
+            else:
+                lines = (" ".join(line.split()) for line in text.split("\n"))
+                paragraph = "\n".join(line for line in lines if line)
+            if paragraph.strip():
+                paragraphs.append(paragraph)
+        return "\n\n".join(paragraphs)
+
+
+def plain_text_document(html: str) -> str:
+    """Sanitised HTML as a plain-text document (`formats=plaintext`): paragraphs apart
+    by a blank line, list items as `- ` lines, no markup, entities decoded."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return parser.text()

@@ -31,6 +31,7 @@ from api.events.dispatch import Dispatcher, Reaction, Subscription
 from api.linkbacks import models as linkback_models
 from api.linkbacks import services as linkbacks
 from api.linkbacks import tasks as linkback_tasks
+from api.media import models as media_models
 from api.moderation import models as moderation_models
 from api.moderation import tasks as moderation_tasks
 from api.webhooks import fanout as webhooks
@@ -41,6 +42,7 @@ from api.webhooks import tasks as webhook_tasks
 REACTIONS: tuple[Reaction, ...] = (
     # A deleted post's comments leave with it, keeping the status counts exact.
     Reaction(events.POST_DELETED, comments.forget_post),
+    Reaction(events.PAGE_DELETED, comments.forget_post),
 )
 
 # After the commit, in the worker: each consumer sees every event it names, in order.
@@ -57,6 +59,7 @@ MODELS = (
     content_models,
     event_models,
     linkback_models,
+    media_models,
     moderation_models,
     webhook_models,
 )

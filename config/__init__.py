@@ -105,6 +105,18 @@ class Settings:
     cdn_s_maxage: int = 3600
     cdn_stale_while_revalidate: int = 60
     cdn_cache_tag_header: bool = False
+    # Media (issue 15): where uploads are stored (local | s3), their public base URL
+    # (empty: <api_url>/media for local, the bucket's URL for s3), and the limits.
+    media_storage: str = "local"
+    media_path: str = ""  # local folder; empty = <instance folder>/media
+    media_url: str = ""
+    media_max_bytes: int = 20 * 1024 * 1024
+    media_max_pixels: int = 40_000_000
+    media_widths: tuple[int, ...] = (600, 1000, 1600, 2000)
+    media_s3_bucket: str = ""
+    media_s3_prefix: str = ""
+    media_s3_endpoint_url: str = ""  # S3-compatible services; empty = AWS
+    media_s3_region: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -180,6 +192,9 @@ def _coerce(name: str, annotation: str, value: Any) -> Any:
         return _parse_int(name, value, minimum=1 if name in {"port", "workers"} else 0)
     if annotation == "float":
         return _parse_float(name, value)
+    if annotation == "tuple[int, ...]":
+        items = value if isinstance(value, list | tuple) else _parse_list(value)
+        return tuple(_parse_int(name, item, minimum=1) for item in items)
     if annotation == "tuple[float, ...]":
         items = value if isinstance(value, list | tuple) else _parse_list(value)
         return tuple(_parse_float(name, item) for item in items)
@@ -271,6 +286,25 @@ def _validate(settings: Settings) -> None:
         _check_rate_limit(name, getattr(settings, name))
     _validate_spam_and_mail(settings)
     _check_cdn(settings)
+    _validate_media(settings)
+
+
+def _validate_media(settings: Settings) -> None:
+    if settings.media_storage not in ("local", "s3"):
+        raise ConfigError(f"{ENV_PREFIX}MEDIA_STORAGE must be local or s3")
+    if settings.media_storage == "s3" and not settings.media_s3_bucket:
+        raise ConfigError(
+            f"{ENV_PREFIX}MEDIA_S3_BUCKET is needed with {ENV_PREFIX}MEDIA_STORAGE=s3"
+        )
+    for name in ("media_url", "media_s3_endpoint_url"):
+        value = getattr(settings, name)
+        if value and not value.startswith(("https://", "http://")):
+            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be an http(s) URL")
+    if settings.media_max_bytes < 1024 or settings.media_max_pixels < 1:
+        raise ConfigError(
+            f"{ENV_PREFIX}MEDIA_MAX_BYTES must be at least 1024 and "
+            f"{ENV_PREFIX}MEDIA_MAX_PIXELS at least 1"
+        )
 
 
 def _validate_spam_and_mail(settings: Settings) -> None:

@@ -25,15 +25,26 @@ class Permission(StrEnum):
     MANAGE_WEBHOOKS = "webhooks.manage"
     MANAGE_TOKENS = "tokens.manage"
     MANAGE_SETTINGS = "settings.manage"
+    UPLOAD_MEDIA = "media.upload"  # upload, list and read media
+    DELETE_MEDIA = "media.delete"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.EDITOR: frozenset(
-        {Permission.READ_DRAFTS, Permission.WRITE_POSTS, Permission.WRITE_TAXONOMY}
+        {
+            Permission.READ_DRAFTS,
+            Permission.WRITE_POSTS,
+            Permission.WRITE_TAXONOMY,
+            Permission.UPLOAD_MEDIA,
+            Permission.DELETE_MEDIA,
+        }
     ),
-    # An author's post permissions are limited to their own posts (see may_write_post).
-    Role.AUTHOR: frozenset({Permission.READ_DRAFTS, Permission.WRITE_POSTS}),
+    # An author's post permissions are limited to their own posts (see may_write_post);
+    # like WordPress's authors they upload images, and leave deleting them to editors.
+    Role.AUTHOR: frozenset(
+        {Permission.READ_DRAFTS, Permission.WRITE_POSTS, Permission.UPLOAD_MEDIA}
+    ),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
     Role.EVENT_READER: frozenset({Permission.READ_EVENTS}),
 }

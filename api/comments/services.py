@@ -137,5 +137,6 @@ def import_comment(
 
 
 def forget_post(data: dict) -> None:
-    """The reaction to `post.deleted` (api/wiring.py): the post's comments go with it."""
-    delete_post_comments(data["post"]["id"])
+    """The reaction to `post.deleted` and `page.deleted` (api/wiring.py): the post's (or
+    page's) comments go with it."""
+    delete_post_comments((data.get("post") or data["page"])["id"])

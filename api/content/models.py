@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.infra.database import db
 from api.infra.timestamps import UTCDateTime, utcnow
 
 POST_STATUSES = ("draft", "scheduled", "published")
+# Posts and static pages share one table, as WordPress and Ghost store them; slugs are
+# unique across both, so one slug names one thing (and one old slug one redirect).
+POST_TYPES = ("post", "page")
+VISIBILITIES = ("public",)
 
 post_tags = Table(
     "post_tags",
@@ -72,6 +76,24 @@ class Post(db.Model):
     # Approved comments and pingbacks; kept by the comments area through its services.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    type: Mapped[str] = mapped_column(String(10), default="post", server_default="post")
+    # Ghost's content fields, by Ghost's names and lengths.
+    feature_image: Mapped[str | None] = mapped_column(String(2000))
+    feature_image_alt: Mapped[str | None] = mapped_column(String(191))
+    feature_image_caption: Mapped[str | None] = mapped_column(Text)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    meta_title: Mapped[str | None] = mapped_column(String(300))
+    meta_description: Mapped[str | None] = mapped_column(String(500))
+    og_image: Mapped[str | None] = mapped_column(String(2000))
+    og_title: Mapped[str | None] = mapped_column(String(300))
+    og_description: Mapped[str | None] = mapped_column(String(500))
+    twitter_image: Mapped[str | None] = mapped_column(String(2000))
+    twitter_title: Mapped[str | None] = mapped_column(String(300))
+    twitter_description: Mapped[str | None] = mapped_column(String(500))
+    canonical_url: Mapped[str | None] = mapped_column(String(2000))
+    # Minutes, computed when saved from the body and the images (Ghost's formula).
+    reading_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    visibility: Mapped[str] = mapped_column(String(20), default="public", server_default="public")
 
     author: Mapped[Author] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(
@@ -79,11 +101,34 @@ class Post(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    # One index per listing order (and the featured filter), each led by the type and
+    # status every public listing names (tests/integration/test_query_plans.py).
     __table_args__ = (
-        Index("ix_posts_status_published_at_id", "status", "published_at", "id"),
-        Index("ix_posts_created_at_id", "created_at", "id"),
+        Index("ix_posts_type_status_published_at_id", "type", "status", "published_at", "id"),
+        Index("ix_posts_type_status_updated_at_id", "type", "status", "updated_at", "id"),
+        Index("ix_posts_type_status_title_id", "type", "status", "title", "id"),
+        Index(
+            "ix_posts_type_status_featured_published_at_id",
+            "type",
+            "status",
+            "featured",
+            "published_at",
+            "id",
+        ),
+        Index("ix_posts_type_created_at_id", "type", "created_at", "id"),
     )
 
     @property
     def is_public(self) -> bool:
         return self.status == "published"
+
+
+class PreviousSlug(db.Model):
+    """A slug a post or page had before: its old URL still names it (301 to the current
+    one; linkbacks match links to it)."""
+
+    __tablename__ = "previous_slugs"
+
+    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,11 +16,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, select, text
+from sqlalchemy import Row, Select, bindparam, func, select, text
 
 from api.auth.policy import Actor, may_read_draft
-from api.content.models import Author, Post, Tag, post_tags
-from api.errors import NotFound
+from api.content.models import Author, Post, PreviousSlug, Tag, post_tags
+from api.errors import InvalidInput, NotFound
 from api.infra.database import db
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 
@@ -38,6 +38,21 @@ _POST = (
     Post.author_id,
     Post.comment_count,
     Post.comments_open,
+    Post.feature_image,
+    Post.feature_image_alt,
+    Post.feature_image_caption,
+    Post.featured,
+    Post.meta_title,
+    Post.meta_description,
+    Post.og_image,
+    Post.og_title,
+    Post.og_description,
+    Post.twitter_image,
+    Post.twitter_title,
+    Post.twitter_description,
+    Post.canonical_url,
+    Post.reading_time,
+    Post.visibility,
 )
 # The author's id is the post's author_id; the rest is labelled so rows stay flat.
 _AUTHOR = (
@@ -66,12 +81,23 @@ class PostRecord(NamedTuple):
 
 @dataclass(frozen=True)
 class PostFilters:
-    tag: str | None = None
-    author: str | None = None
+    tags: tuple[str, ...] = ()
+    all_tags: bool = False  # every tag (`tag=a+b`), else any of them (`tag=a,b`)
+    authors: tuple[str, ...] = ()  # any of them
     q: str | None = None
     published_after: datetime | None = None
     published_before: datetime | None = None
+    featured: bool | None = None
     status: str | None = None  # staff only; None means published
+    sort: str | None = None  # e.g. "-published_at"; None: newest first (staff: created)
+
+
+class Moved(Exception):
+    """The slug is an old one of a post the caller may read: it lives at `slug` now."""
+
+    def __init__(self, slug: str):
+        super().__init__(slug)
+        self.slug = slug
 
 
 def list_posts(
@@ -82,52 +108,83 @@ def list_posts(
     limit: int,
     cursor: str | None,
     codec: CursorCodec,
+    kind: str = "post",
 ) -> Page:
-    """A page of posts (items are PostRecords): published ones, newest first; staff may
-    ask for drafts, scheduled or any, newest created first."""
+    """A page of posts or pages (items are PostRecords): published ones, newest first;
+    staff may ask for drafts, scheduled or any, newest created first. `sort` orders by
+    published_at, updated_at or title instead; the cursor carries that order's key."""
     status = filters.status if actor is not None and actor.can_read_drafts else None
     published = status in (None, "published")
     own = not published and not actor.sees_all_posts
+    order = _order(filters.sort, published, status)
     params = {
+        "type": kind,
         "status": "published" if published else status,
         "own_author": actor.author_id if own else None,
-        "tag": filters.tag,
-        "author": filters.author,
+        "tags": list(filters.tags),
+        "tag_count": len(filters.tags),
+        "authors": list(filters.authors),
         "published_after": filters.published_after,
         "published_before": filters.published_before,
+        "featured": filters.featured,
     }
     search, params["q"] = _search(filters.q)
     shape = _ListShape(
         columns,
-        published=published,
         status=status != "any",
         own=own,
-        tag=bool(filters.tag),
-        author=bool(filters.author),
+        tags="all" if filters.all_tags else "any" if filters.tags else None,
+        authors=bool(filters.authors),
         after=bool(filters.published_after),
         before=bool(filters.published_before),
+        featured=filters.featured is not None,
         search=search,
     )
     page = paginate(
         db.session,
         _list_statement(shape),
-        PUBLISHED_ORDER if published else CREATED_ORDER,
+        order.keys,
         limit=limit,
         cursor=cursor,
         codec=codec,
-        key_of=_published_key if published else _created_key,
+        key_of=order.key_of,
         params=params,
     )
     page.items = _with_tags(page.items, columns)
     return page
 
 
-def read_post(actor: Actor | None, slug: str, columns: PostColumns) -> PostRecord:
-    """One post by slug; a draft or scheduled post only for staff who may read it."""
-    post = db.session.execute(_post_statement(columns), {"slug": slug}).first()
-    if post is None or (post.status != "published" and not may_read_draft(actor, post.author_id)):
-        raise NotFound(f"No post with slug {slug!r}.")
+def cursor_salt(kind: str, sort: str | None) -> str:
+    """Cursors of one listing order are no use in another: each order signs its own."""
+    name = "posts" if kind == "post" else "pages"
+    return name if sort is None else f"{name}:{sort}"
+
+
+def read_post(
+    actor: Actor | None, slug: str, columns: PostColumns, kind: str = "post"
+) -> PostRecord:
+    """One post (or page) by slug; a draft or scheduled one only for staff who may read
+    it. An old slug of one the caller may read raises Moved with its current slug."""
+    post = db.session.execute(_post_statement(columns), {"slug": slug, "type": kind}).first()
+    if post is None:
+        current = db.session.execute(_RENAMED, {"slug": slug, "type": kind}).first()
+        if current is not None and _may_read(actor, current):
+            raise Moved(current.slug)
+    if post is None or not _may_read(actor, post):
+        raise NotFound(f"No {kind} with slug {slug!r}.")
     return _with_tags([post], columns)[0]
+
+
+def _may_read(actor: Actor | None, post: Row) -> bool:
+    return post.status == "published" or may_read_draft(actor, post.author_id)
+
+
+# The post or page an old slug names now (previous_slugs' primary key, then posts').
+_RENAMED = (
+    select(Post.slug, Post.status, Post.author_id)
+    .join(PreviousSlug, PreviousSlug.post_id == Post.id)
+    .where(PreviousSlug.slug == bindparam("slug"), Post.type == bindparam("type"))
+)
 
 
 # --- the statements, built once per shape ---------------------------------------------
@@ -136,39 +193,86 @@ def read_post(actor: Actor | None, slug: str, columns: PostColumns) -> PostRecor
 # finds its compiled form without re-deriving a cache key from a new statement on each
 # request (that was ~0.3 ms of a request, more than running the SQL).
 
-PUBLISHED_ORDER = (SortKey(Post.published_at, True, "datetime"), SortKey(Post.id, True))
-CREATED_ORDER = (SortKey(Post.created_at, True, "datetime"), SortKey(Post.id, True))
+
+class _Order(NamedTuple):
+    keys: tuple[SortKey, ...]
+    key_of: object  # row -> the values of `keys`, for the next cursor
+
+
+# Every order ends with the id, so rows with equal keys still page exactly once.
+_ORDERS = {
+    column: {
+        descending: _Order(
+            (SortKey(getattr(Post, column), descending, kind), SortKey(Post.id, descending)),
+            lambda row, column=column: [getattr(row, column), row.id],
+        )
+        for descending in (False, True)
+    }
+    for column, kind in (
+        ("published_at", "datetime"),
+        ("updated_at", "datetime"),
+        ("title", "str"),
+        ("created_at", "datetime"),
+    )
+}
+SORTS = tuple(
+    f"{sign}{column}" for column in ("published_at", "updated_at", "title") for sign in ("", "-")
+)
+PUBLISHED_ORDER = _ORDERS["published_at"][True].keys
+CREATED_ORDER = _ORDERS["created_at"][True].keys
+
+
+def _order(sort: str | None, published: bool, status: str | None) -> _Order:
+    if sort is None:
+        return _ORDERS["published_at" if published else "created_at"][True]
+    column = sort.lstrip("-")
+    if column == "published_at" and status in ("draft", "any"):
+        # Drafts have no published_at to order by (or to carry in a cursor).
+        raise InvalidInput(
+            errors={"sort": ["Drafts have no published_at: sort them by updated_at or title."]}
+        )
+    return _ORDERS[column][sort.startswith("-")]
 
 
 @dataclass(frozen=True)
 class _ListShape:
     columns: PostColumns
-    published: bool  # the public list (else staff's, by created_at)
     status: bool  # one status (else any)
     own: bool  # an author's own posts only
-    tag: bool
-    author: bool
+    tags: str | None  # "any" or "all" of :tags
+    authors: bool
     after: bool
     before: bool
+    featured: bool
     search: str | None  # full-text: "sqlite", "postgresql", or "nothing" (no words)
 
 
 @lru_cache(maxsize=256)
 def _list_statement(shape: _ListShape) -> Select:
-    query = _select(shape.columns)
+    query = _select(shape.columns).where(Post.type == bindparam("type"))
     if shape.status:
         query = query.where(Post.status == bindparam("status"))
     if shape.own:
         query = query.where(Post.author_id == bindparam("own_author"))
-    if shape.tag:
-        query = query.where(
-            Post.id.in_(select(post_tags.c.post_id).join(Tag).where(Tag.slug == bindparam("tag")))
+    if shape.tags:
+        tagged = (
+            select(post_tags.c.post_id)
+            .join(Tag, Tag.id == post_tags.c.tag_id)
+            .where(Tag.slug.in_(bindparam("tags", expanding=True)))
         )
-    if shape.author:
+        if shape.tags == "all":
+            tagged = tagged.group_by(post_tags.c.post_id).having(
+                func.count() == bindparam("tag_count")
+            )
+        query = query.where(Post.id.in_(tagged))
+    if shape.authors:
         query = query.where(
-            Post.author_id
-            == select(Author.id).where(Author.slug == bindparam("author")).scalar_subquery()
+            Post.author_id.in_(
+                select(Author.id).where(Author.slug.in_(bindparam("authors", expanding=True)))
+            )
         )
+    if shape.featured:
+        query = query.where(Post.featured == bindparam("featured"))
     if shape.after:
         query = query.where(Post.published_at > bindparam("published_after"))
     if shape.before:
@@ -180,7 +284,7 @@ def _list_statement(shape: _ListShape) -> Select:
 
 @lru_cache(maxsize=16)
 def _post_statement(columns: PostColumns) -> Select:
-    return _select(columns).where(Post.slug == bindparam("slug"))
+    return _select(columns).where(Post.slug == bindparam("slug"), Post.type == bindparam("type"))
 
 
 def _select(columns: PostColumns) -> Select:
@@ -206,14 +310,6 @@ def _with_tags(posts: list[Row], columns: PostColumns) -> list[PostRecord]:
     for row in db.session.execute(_TAGS, {"post_ids": list(tags)}):
         tags[row.post_id].append(row)
     return [PostRecord(post, tags[post.id]) for post in posts]
-
-
-def _published_key(post: Row) -> list:
-    return [post.published_at, post.id]
-
-
-def _created_key(post: Row) -> list:
-    return [post.created_at, post.id]
 
 
 def _search(q: str | None) -> tuple[str | None, str | None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, redirect, request, url_for
 from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
@@ -28,17 +28,30 @@ from api.web.responses import created, json_response, page_body
 blp = Blueprint("posts", __name__, url_prefix="/v1", description="Posts")
 
 
-def _codec() -> CursorCodec:
-    return CursorCodec(current_app.config["SECRET_KEY"], "posts")
+MOVED = {
+    "description": "An old slug: the post lives at `Location` now (query string kept)",
+    "headers": {"Location": {"schema": {"type": "string"}, "description": "Its current URL"}},
+}
 
 
-def _dumper(staff: bool, full_author: bool, full_tags: bool, fields: tuple[str, ...]):
+def _codec(kind: str, sort: str | None) -> CursorCodec:
+    return CursorCodec(current_app.config["SECRET_KEY"], reading.cursor_salt(kind, sort))
+
+
+def _dumper(
+    staff: bool,
+    full_author: bool,
+    full_tags: bool,
+    fields: tuple[str, ...],
+    formats: tuple[str, ...],
+):
     settings = current_app.config["MARGINALIA"]
     return post_dumper(
         staff=staff,
         full_author=full_author,
         full_tags=full_tags,
         fields=fields,
+        formats=formats or ("html",),
         site_url=settings.site_url,
         api_url=settings.api_url,
     )
@@ -46,6 +59,49 @@ def _dumper(staff: bool, full_author: bool, full_tags: bool, fields: tuple[str, 
 
 def _staff_view(post) -> dict:
     return single_post_schema(True).dump(post)
+
+
+def list_page(args, kind: str):
+    """GET /v1/posts or /v1/pages: the filters and order of `args`, one page."""
+    actor = current_actor()
+    tags, all_tags = args.get("tag", ((), False))
+    filters = reading.PostFilters(
+        tags=tags,
+        all_tags=all_tags,
+        authors=args.get("author", ((), False))[0],
+        q=args.get("q"),
+        published_after=args.get("published_after"),
+        published_before=args.get("published_before"),
+        featured=args.get("featured"),
+        status=args.get("status"),
+        sort=args.get("sort"),
+    )
+    staff, fields = actor is not None, args["fields"]
+    page = reading.list_posts(
+        actor,
+        filters,
+        post_columns(staff, fields),
+        limit=args["limit"],
+        cursor=args["cursor"],
+        codec=_codec(kind, filters.sort),
+        kind=kind,
+    )
+    include = args["include"]
+    dump = _dumper(staff, "author" in include, "tags" in include, fields, args["formats"])
+    return page_body(page, lambda items: [dump(item) for item in items])
+
+
+def read_one(args, slug: str, kind: str, endpoint: str):
+    """GET /v1/posts/{slug} or /v1/pages/{slug}; an old slug answers 301."""
+    actor = current_actor()
+    staff, fields = actor is not None, args["fields"]
+    try:
+        post = reading.read_post(actor, slug, post_columns(staff, fields), kind)
+    except reading.Moved as moved:
+        query = request.query_string.decode()
+        return redirect(url_for(endpoint, slug=moved.slug) + (f"?{query}" if query else ""), 301)
+    # A single post embeds its whole author and tags (as single_post_schema says).
+    return json_response(_dumper(staff, True, True, fields, args["formats"])(post))
 
 
 @blp.route("/posts")
@@ -56,27 +112,7 @@ class Posts(MethodView):
     @problems(blp, 400, 401, 422)
     def get(self, args):
         """List published posts, newest first (staff: drafts and scheduled with `status`)"""
-        actor = current_actor()
-        filters = reading.PostFilters(
-            tag=args.get("tag"),
-            author=args.get("author"),
-            q=args.get("q"),
-            published_after=args.get("published_after"),
-            published_before=args.get("published_before"),
-            status=args.get("status"),
-        )
-        staff, fields = actor is not None, args["fields"]
-        page = reading.list_posts(
-            actor,
-            filters,
-            post_columns(staff, fields),
-            limit=args["limit"],
-            cursor=args["cursor"],
-            codec=_codec(),
-        )
-        include = args["include"]
-        dump = _dumper(staff, "author" in include, "tags" in include, fields)
-        return page_body(page, lambda items: [dump(item) for item in items])
+        return list_page(args, "post")
 
     @staff(blp)
     @requires(Permission.WRITE_POSTS)
@@ -95,14 +131,11 @@ class Posts(MethodView):
 class Post(MethodView):
     @blp.arguments(PostReadArgs, location="query")
     @blp.response(200, PostSchema)
+    @blp.alt_response(301, **MOVED)
     @problems(blp, 401, 404, 422)
     def get(self, args, slug):
         """Read one post with its author and tags (drafts need a staff token)"""
-        actor = current_actor()
-        staff, fields = actor is not None, args["fields"]
-        post = reading.read_post(actor, slug, post_columns(staff, fields))
-        # A single post embeds its whole author and tags (as single_post_schema says).
-        return json_response(_dumper(staff, True, True, fields)(post))
+        return read_one(args, slug, "post", "posts.Post")
 
     @staff(blp)
     @requires(Permission.WRITE_POSTS)

@@ -6,7 +6,9 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import validate
 
-from api.content.models import POST_STATUSES
+from api.content.models import POST_STATUSES, VISIBILITIES
+from api.content.reading import SORTS
+from api.rendering import plain_text_document
 from api.web.fields import CommaList, PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
 _SLUG = re.compile(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$")
@@ -25,6 +27,33 @@ HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 def _lowercase(value: str) -> None:
     if value != value.lower():
         raise ma.ValidationError("Slugs are lower-case.")
+
+
+MAX_SLUGS = 20
+
+
+class SlugSet(ma.fields.String):
+    """Several slugs in one query parameter: `a,b` (any) or, where allowed, `a+b` (all).
+    A `+` arrives as a space unless the client encoded it (%2B): both mean all."""
+
+    def __init__(self, *, all_allowed: bool, **kwargs):
+        self.all_allowed = all_allowed
+        super().__init__(validate=validate.Length(min=1, max=MAX_SLUGS * 201), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[tuple[str, ...], bool]:
+        text = super()._deserialize(value, attr, data, **kwargs).replace(" ", "+")
+        every = "+" in text
+        if every and "," in text:
+            raise ma.ValidationError("Use `,` (any) or `+` (all), not both.")
+        if every and not self.all_allowed:
+            raise ma.ValidationError("Each has one author: give several with `,` (any).")
+        slugs = tuple(dict.fromkeys(part for part in text.split("+" if every else ",")))
+        if not all(slugs) or len(slugs) > MAX_SLUGS:
+            raise ma.ValidationError(f"1 to {MAX_SLUGS} slugs, none empty.")
+        for slug in slugs:
+            if len(slug) > 200:
+                raise ma.ValidationError("A slug has at most 200 characters.")
+        return slugs, every
 
 
 class AuthorSchema(ma.Schema):
@@ -60,7 +89,13 @@ class PostSchema(ma.Schema):
     title = ma.fields.String()
     excerpt = ma.fields.Method("get_excerpt")
     body = ma.fields.String(metadata={"description": "Markdown source (staff only)"})
-    body_html = ma.fields.String(metadata={"description": "Rendered, sanitised HTML"})
+    body_html = ma.fields.String(
+        metadata={"description": "Rendered, sanitised HTML (with formats=html, the default)"}
+    )
+    plaintext = ma.fields.Method(
+        "get_plaintext",
+        metadata={"description": "The body as plain text (with formats=plaintext)"},
+    )
     status = ma.fields.String(validate=validate.OneOf(POST_STATUSES))
     published_at = Timestamp(allow_none=True)
     created_at = Timestamp()
@@ -78,9 +113,37 @@ class PostSchema(ma.Schema):
     url = ma.fields.Method("get_url", metadata={"description": "Public URL of the post"})
     pingback_url = ma.fields.Method("get_pingback_url")
     webmention_url = ma.fields.Method("get_webmention_url")
+    # Ghost's content fields.
+    custom_excerpt = ma.fields.Method(
+        "get_custom_excerpt",
+        metadata={"description": "The excerpt as written (null: `excerpt` is generated)"},
+    )
+    feature_image = ma.fields.String(allow_none=True)
+    feature_image_alt = ma.fields.String(allow_none=True)
+    feature_image_caption = ma.fields.String(allow_none=True)
+    featured = StrictBoolean()
+    meta_title = ma.fields.String(allow_none=True)
+    meta_description = ma.fields.String(allow_none=True)
+    og_image = ma.fields.String(allow_none=True)
+    og_title = ma.fields.String(allow_none=True)
+    og_description = ma.fields.String(allow_none=True)
+    twitter_image = ma.fields.String(allow_none=True)
+    twitter_title = ma.fields.String(allow_none=True)
+    twitter_description = ma.fields.String(allow_none=True)
+    canonical_url = ma.fields.String(allow_none=True)
+    reading_time = ma.fields.Integer(
+        metadata={"description": "Minutes to read (Ghost's count: 275 words a minute, images)"}
+    )
+    visibility = ma.fields.String(validate=validate.OneOf(VISIBILITIES))
 
     def get_excerpt(self, post) -> str:
         return post.excerpt or post.auto_excerpt
+
+    def get_custom_excerpt(self, post) -> str | None:
+        return post.excerpt or None
+
+    def get_plaintext(self, post) -> str:
+        return plain_text_document(post.body_html)
 
     def get_url(self, post) -> str:
         return current_app.config["MARGINALIA"].site_url.replace("{slug}", post.slug)
@@ -94,6 +157,18 @@ class PostSchema(ma.Schema):
 
 POST_FIELDS = tuple(name for name in PostSchema._declared_fields if name != "body")
 SUMMARY = ("slug", "name")
+
+
+def _url_field(description: str = "An http(s) URL") -> ma.fields.String:
+    return ma.fields.String(
+        allow_none=True,
+        validate=[HTTP_URL, validate.Length(max=2000)],
+        metadata={"description": description},
+    )
+
+
+def _text_field(longest: int) -> ma.fields.String:
+    return ma.fields.String(allow_none=True, validate=validate.Length(max=longest))
 
 
 class PostWriteSchema(ma.Schema):
@@ -113,6 +188,28 @@ class PostWriteSchema(ma.Schema):
         metadata={"description": "Tag slugs or names; new names create tags"},
     )
     comments_open = StrictBoolean(load_default=True)
+    custom_excerpt = ma.fields.String(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Ghost's name for `excerpt` (give one of the two)"},
+    )
+    feature_image = _url_field("Any http(s) URL, or the `url` of one of our media")
+    feature_image_alt = _text_field(191)
+    feature_image_caption = _text_field(65535)
+    featured = StrictBoolean()
+    meta_title = _text_field(300)
+    meta_description = _text_field(500)
+    og_image = _url_field()
+    og_title = _text_field(300)
+    og_description = _text_field(500)
+    twitter_image = _url_field()
+    twitter_title = _text_field(300)
+    twitter_description = _text_field(500)
+    canonical_url = _url_field()
+    visibility = ma.fields.String(
+        validate=validate.OneOf(VISIBILITIES),
+        metadata={"description": "Who may read it once published: `public` (the only one)"},
+    )
 
 
 class PostPatchSchema(PostWriteSchema):
@@ -133,11 +230,37 @@ class TagPatchSchema(TagSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
 
 
-class PostListArgs(PageArgsSchema):
-    tag = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "Tag slug"})
-    author = ma.fields.String(
-        validate=validate.Length(max=200), metadata={"description": "Author slug"}
+class PageWriteSchema(PostWriteSchema):
+    comments_open = StrictBoolean(
+        load_default=False, metadata={"description": "Pages take no comments unless opened"}
     )
+
+
+class PagePatchSchema(PostPatchSchema):
+    pass
+
+
+class PageSchema(PostSchema):
+    """A static page: a post's shape, outside the post list and feeds."""
+
+
+FORMATS = ("html", "plaintext")
+
+
+class PostListArgs(PageArgsSchema):
+    tag = SlugSet(
+        all_allowed=True,
+        metadata={"description": "Tag slugs: `a,b` any of them, `a+b` all of them"},
+    )
+    author = SlugSet(all_allowed=False, metadata={"description": "Author slugs: `a,b` any of them"})
+    featured = ma.fields.Boolean(
+        truthy={"true"}, falsy={"false"}, metadata={"description": "Only (un)featured ones"}
+    )
+    sort = ma.fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "Order, `-` for descending; default newest first (-published_at)"},
+    )
+    formats = CommaList(FORMATS, load_default=("html",))
     q = ma.fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Full-text search over title and body"},
@@ -158,8 +281,10 @@ class PostListArgs(PageArgsSchema):
 
 class PostReadArgs(ma.Schema):
     fields = CommaList(POST_FIELDS, load_default=())
+    formats = CommaList(FORMATS, load_default=("html",))
 
 
 PostPage = page_schema(PostSchema, "PostPage")
+PagePage = page_schema(PageSchema, "PagePage")
 AuthorPage = page_schema(AuthorSchema, "AuthorPage")
 TagPage = page_schema(TagSchema, "TagPage")

@@ -1,16 +1,20 @@
-"""Posts: the publishing rules, one function per use case, in the caller's unit of work."""
+"""Posts and pages: the publishing rules, one function per use case, in the caller's
+unit of work. A page is a row of the posts table with `type` "page": the same rules,
+its own events (`page.*`), and comments closed unless opened."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import lazyload
 
 from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
-from api.content.models import Post, Tag
+from api.content.models import POST_TYPES, Post, PreviousSlug, Tag
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
 from api.errors import Conflict, InvalidInput, NotFound
@@ -24,10 +28,36 @@ from api.rendering import plain_text, render_post
 
 Precondition = Callable[[Post], None] | None
 EXCERPT_WORDS = 55  # WordPress's automatic excerpt length
+# Written as given (None clears them); Ghost's names.
+CONTENT_FIELDS = (
+    "feature_image",
+    "feature_image_alt",
+    "feature_image_caption",
+    "featured",
+    "meta_title",
+    "meta_description",
+    "og_image",
+    "og_title",
+    "og_description",
+    "twitter_image",
+    "twitter_title",
+    "twitter_description",
+    "canonical_url",
+    "visibility",
+)
+IMAGE_FIELDS = ("feature_image", "og_image", "twitter_image")
+
+_EVENTS = {
+    kind: {
+        verb: getattr(events, f"{kind.upper()}_{verb.upper()}")
+        for verb in ("created", "scheduled", "published", "updated", "unpublished", "deleted")
+    }
+    for kind in POST_TYPES
+}
 
 
 def post_data(post: Post) -> dict:
-    """The post as events carry it."""
+    """The post (or page) as events carry it, under the key "post" (or "page")."""
     return {
         "id": post.id,
         "slug": post.slug,
@@ -36,7 +66,14 @@ def post_data(post: Post) -> dict:
         "published_at": post.published_at.isoformat() if post.published_at else None,
         "author": post.author.slug,
         "tags": [tag.slug for tag in post.tags],
+        "custom_excerpt": post.excerpt or None,
+        **{name: getattr(post, name) for name in CONTENT_FIELDS},
+        "reading_time": post.reading_time,
     }
+
+
+def _event(post: Post, verb: str) -> tuple[events.EventType, str]:
+    return _EVENTS[post.type][verb], post.type
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -54,36 +91,52 @@ def get_post(actor: Actor | None, slug: str) -> Post:
 # --- writing ---------------------------------------------------------------------------
 
 
-def create_post(actor: Actor | None, data: dict) -> Post:
+def create_post(actor: Actor | None, data: dict, kind: str = "post") -> Post:
+    """A post, or with `kind` "page" a page (slugs are unique across both)."""
     author_id = _author_for(actor, data.get("author"))
     ensure_may_write_post(actor, author_id)
-    post = Post(author_id=author_id, title=data["title"], comments_open=data["comments_open"])
-    post.slug = data.get("slug") or unique_slug(Post, data["title"], "post")
-    _set_body(post, data.get("body", ""), data.get("excerpt"))
+    post = Post(
+        type=kind, author_id=author_id, title=data["title"], comments_open=data["comments_open"]
+    )
+    post.slug = data.get("slug") or unique_slug(Post, data["title"], kind)
+    _set_body(post, data.get("body", ""), _written_excerpt(data, None))
+    for name in CONTENT_FIELDS:
+        if name in data:
+            setattr(post, name, data[name])
     status, published_at = _check_status(data["status"], data.get("published_at"))
     post.status, post.published_at = status, published_at
     post.tags = _tags_for(data.get("tags", []))
+    post.reading_time = reading_time(post.body_html, bool(post.feature_image))
     db.session.add(post)
     _flush(post, "created")
-    record_event(_created_event(post), {"post": post_data(post)})
+    event_type, key = _event(post, _created_verb(post))
+    record_event(event_type, {key: post_data(post)})
     _queue_publication(post)
     return post
 
 
-def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Precondition) -> Post:
-    post = _locked_post(actor, slug, precondition)
+def update_post(
+    actor: Actor | None,
+    slug: str,
+    changes: dict,
+    precondition: Precondition,
+    kind: str = "post",
+) -> Post:
+    post = _locked_post(actor, slug, precondition, kind)
     before_status, before_slug, before_body = post.status, post.slug, post.body
     if "slug" in changes and changes["slug"] != post.slug:
         _ensure_slug_free(changes["slug"])
+        _remember_previous_slug(post.id, before_slug, changes["slug"])
     if "author" in changes:
         new_author = _author_for(actor, changes["author"])
         ensure_may_write_post(actor, new_author)
         post.author_id = new_author
-    for name in ("title", "slug", "comments_open"):
+    for name in ("title", "slug", "comments_open", *CONTENT_FIELDS):
         if name in changes:
             setattr(post, name, changes[name])
-    if "body" in changes or "excerpt" in changes:
-        _set_body(post, changes.get("body", post.body), changes.get("excerpt", post.excerpt))
+    if "body" in changes or "excerpt" in changes or "custom_excerpt" in changes:
+        _set_body(post, changes.get("body", post.body), _written_excerpt(changes, post.excerpt))
+    post.reading_time = reading_time(post.body_html, bool(post.feature_image))
     if "tags" in changes:
         post.tags = _tags_for(changes["tags"])
     if "status" in changes or "published_at" in changes:
@@ -99,10 +152,11 @@ def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Pre
         )
     post.updated_at = utcnow()
     _flush(post, "updated")
+    event_type, key = _event(post, _update_verb(before_status, post.status))
     record_event(
-        _update_event(before_status, post.status),
+        event_type,
         {
-            "post": post_data(post),
+            key: post_data(post),
             "previous_slug": before_slug,
             "changed": sorted(changes),
             "body_changed": post.body != before_body,
@@ -112,11 +166,14 @@ def update_post(actor: Actor | None, slug: str, changes: dict, precondition: Pre
     return post
 
 
-def delete_post(actor: Actor | None, slug: str, precondition: Precondition) -> None:
-    post = _locked_post(actor, slug, precondition)
+def delete_post(
+    actor: Actor | None, slug: str, precondition: Precondition, kind: str = "post"
+) -> None:
+    post = _locked_post(actor, slug, precondition, kind)
     # Recorded before the row goes: the reactions to it (the post's comments leave with
     # their counts, api/wiring.py) run now, in this transaction, while the post is there.
-    record_event(events.POST_DELETED, {"post": post_data(post)})
+    event_type, key = _event(post, "deleted")
+    record_event(event_type, {key: post_data(post)})
     db.session.delete(post)
     _flush(post, "deleted")
 
@@ -126,7 +183,12 @@ def due_scheduled_posts(limit: int = 500) -> list[int]:
     return list(
         db.session.scalars(
             select(Post.id)
-            .where(Post.status == "scheduled", Post.published_at <= utcnow())
+            # Both types named, so the (type, status, published_at) index serves this.
+            .where(
+                Post.type.in_(POST_TYPES),
+                Post.status == "scheduled",
+                Post.published_at <= utcnow(),
+            )
             .order_by(Post.published_at)
             .limit(limit)
         )
@@ -145,7 +207,8 @@ def publish_scheduled_post(post_id: int) -> bool:
         return False
     post.status = "published"
     _flush(post, "published")
-    record_event(events.POST_PUBLISHED, {"post": post_data(post), "scheduled": True})
+    event_type, key = _event(post, "published")
+    record_event(event_type, {key: post_data(post), "scheduled": True})
     return True
 
 
@@ -184,6 +247,32 @@ def _check_status(status: str, published_at: datetime | None) -> tuple[str, date
     return status, published_at
 
 
+def _written_excerpt(data: dict, current: str | None) -> str | None:
+    """`custom_excerpt` (Ghost's name) and `excerpt` (ours) write the same thing."""
+    both = "custom_excerpt" in data and "excerpt" in data
+    if both and (data["custom_excerpt"] or "") != (data["excerpt"] or ""):
+        raise InvalidInput(
+            errors={"custom_excerpt": ["Give excerpt or custom_excerpt, not two excerpts."]}
+        )
+    if "custom_excerpt" in data:
+        return data["custom_excerpt"]
+    return data.get("excerpt", current)
+
+
+_IMAGE = re.compile(r"<img\b", re.IGNORECASE)
+WORDS_PER_MINUTE = 275  # Ghost's reading speed
+
+
+def reading_time(body_html: str, feature_image: bool) -> int:
+    """Minutes, as Ghost counts them: the words at 275 a minute, plus 12 seconds for the
+    first image, 11 for the second ... and 3 for each from the tenth on."""
+    seconds = len(plain_text(body_html).split()) * 60 / WORDS_PER_MINUTE
+    images = len(_IMAGE.findall(body_html)) + feature_image
+    for extra in range(12, 12 - images, -1):
+        seconds += max(extra, 3)
+    return math.floor(seconds / 60 + 0.5)
+
+
 def _set_body(post: Post, body: str, excerpt: str | None) -> None:
     post.body = body
     post.body_html = render_post(body)
@@ -196,7 +285,19 @@ def _set_body(post: Post, body: str, excerpt: str | None) -> None:
 
 def _ensure_slug_free(slug: str) -> None:
     if db.session.scalar(select(Post.id).where(Post.slug == slug)) is not None:
-        raise Conflict(f"The slug {slug!r} is taken by another post.")
+        raise Conflict(f"The slug {slug!r} is taken by another post or page.")
+
+
+def _remember_previous_slug(post_id: int, old: str, new: str) -> None:
+    """The old slug keeps naming the post (a 301 to the new one, links to it still
+    found). If two posts held the slug in turn, the later one keeps it: its links are
+    newer. The new slug is a current slug now, which always wins over a history row."""
+    db.session.execute(delete(PreviousSlug).where(PreviousSlug.slug == new))
+    previous = db.session.get(PreviousSlug, old)
+    if previous is None:
+        db.session.add(PreviousSlug(slug=old, post_id=post_id, replaced_at=utcnow()))
+    elif previous.post_id != post_id:
+        previous.post_id, previous.replaced_at = post_id, utcnow()
 
 
 def _tags_for(names: list[str]) -> list[Tag]:
@@ -219,10 +320,12 @@ def _tags_for(names: list[str]) -> list[Tag]:
     return tags
 
 
-def _locked_post(actor: Actor | None, slug: str, precondition: Precondition) -> Post:
-    post = db.session.scalar(select(Post).where(Post.slug == slug).with_for_update(of=Post))
+def _locked_post(actor: Actor | None, slug: str, precondition: Precondition, kind: str) -> Post:
+    post = db.session.scalar(
+        select(Post).where(Post.slug == slug, Post.type == kind).with_for_update(of=Post)
+    )
     if post is None or (not post.is_public and not may_read_draft(actor, post.author_id)):
-        raise NotFound(f"No post with slug {slug!r}.")
+        raise NotFound(f"No {kind} with slug {slug!r}.")
     ensure_may_write_post(actor, post.author_id)
     if precondition:
         precondition(post)
@@ -231,8 +334,8 @@ def _locked_post(actor: Actor | None, slug: str, precondition: Precondition) -> 
 
 def _flush(post: Post, verb: str) -> None:
     unit_of_work.flush(
-        conflict=f"The slug {post.slug!r} is taken by another post.",
-        stale=f"The post changed while it was being {verb}; retry.",
+        conflict=f"The slug {post.slug!r} is taken by another post or page.",
+        stale=f"The {post.type} changed while it was being {verb}; retry.",
     )
 
 
@@ -242,20 +345,18 @@ def _queue_publication(post: Post) -> None:
         enqueue_after_commit("publish_scheduled", eta=post.published_at)
 
 
-def _created_event(post: Post) -> events.EventType:
-    return {"published": events.POST_PUBLISHED, "scheduled": events.POST_SCHEDULED}.get(
-        post.status, events.POST_CREATED
-    )
+def _created_verb(post: Post) -> str:
+    return post.status if post.status in ("published", "scheduled") else "created"
 
 
-def _update_event(before: str, after: str) -> events.EventType:
+def _update_verb(before: str, after: str) -> str:
     if after == "published" and before != "published":
-        return events.POST_PUBLISHED
+        return "published"
     if before == "published" and after != "published":
-        return events.POST_UNPUBLISHED
+        return "unpublished"
     if after == "scheduled" and before != "scheduled":
-        return events.POST_SCHEDULED
-    return events.POST_UPDATED
+        return "scheduled"
+    return "updated"
 
 
 # --- for other areas -------------------------------------------------------------------
@@ -328,6 +429,28 @@ def set_comment_count(post_id: int, count: int) -> None:
     post = db.session.get(Post, post_id, options=[lazyload(Post.author), lazyload(Post.tags)])
     if post is not None and post.comment_count != count:
         post.comment_count = count
+
+
+def post_id_for_previous_slug(slug: str) -> int | None:
+    """The post (or page) that was known as `slug` before (linkbacks match old URLs)."""
+    return db.session.scalar(select(PreviousSlug.post_id).where(PreviousSlug.slug == slug))
+
+
+def previous_slugs(post_id: int) -> list[str]:
+    """The slugs a post (or page) had before its current one."""
+    return list(
+        db.session.scalars(select(PreviousSlug.slug).where(PreviousSlug.post_id == post_id))
+    )
+
+
+def images_in_use(urls: set[str]) -> bool:
+    """Whether a post or page shows one of these image URLs (feature, og or twitter
+    image): media in use is not deleted."""
+    if not urls:
+        return False
+    columns = (getattr(Post, name) for name in IMAGE_FIELDS)
+    found = select(Post.id).where(or_(*(column.in_(urls) for column in columns))).limit(1)
+    return db.session.scalar(found) is not None
 
 
 def post_body_html(post_id: int) -> str | None:

@@ -72,7 +72,7 @@ class _Taxonomy:
         if not items:
             return
         ids = [item.id for item in items]
-        published = Post.status == "published"
+        published = (Post.type == "post") & (Post.status == "published")  # pages not counted
         if self.model is Author:
             query = (
                 select(Post.author_id, func.count())

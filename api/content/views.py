@@ -10,8 +10,27 @@ import marshmallow as ma
 
 from api.content.reading import PostColumns, PostRecord
 from api.content.schemas import AuthorSchema, PostSchema, TagSchema
+from api.rendering import plain_text_document
 from api.web.fields import rfc3339
 
+# Ghost's fields, in PostSchema's order after custom_excerpt: plain column values.
+CONTENT_FIELDS = (
+    "feature_image",
+    "feature_image_alt",
+    "feature_image_caption",
+    "featured",
+    "meta_title",
+    "meta_description",
+    "og_image",
+    "og_title",
+    "og_description",
+    "twitter_image",
+    "twitter_title",
+    "twitter_description",
+    "canonical_url",
+    "reading_time",
+    "visibility",
+)
 AUTHOR_EMBEDDED = ("id", "slug", "name", "bio", "website", "avatar_url")
 TAG_EMBEDDED = ("id", "slug", "name", "description")
 SUMMARY = ("slug", "name")
@@ -19,7 +38,12 @@ SUMMARY = ("slug", "name")
 
 @lru_cache(maxsize=256)
 def post_schema(
-    *, staff: bool, full_author: bool, full_tags: bool, fields: tuple[str, ...] = ()
+    *,
+    staff: bool,
+    full_author: bool,
+    full_tags: bool,
+    fields: tuple[str, ...] = (),
+    formats: tuple[str, ...] = ("html",),
 ) -> ma.Schema:
     view = type(
         "PostView",
@@ -33,12 +57,23 @@ def post_schema(
             ),
         },
     )
-    return view(only=tuple(fields) or None, exclude=() if staff else ("body",))
+    return view(only=tuple(fields) or None, exclude=_excluded(staff, formats))
 
 
-def single_post_schema(staff: bool, fields: tuple[str, ...] = ()) -> ma.Schema:
+def _excluded(staff: bool, formats: tuple[str, ...]) -> tuple[str, ...]:
+    """What a representation leaves out: the Markdown for readers, formats not asked for."""
+    left_out = () if staff else ("body",)
+    left_out += () if "html" in formats else ("body_html",)
+    return left_out + (() if "plaintext" in formats else ("plaintext",))
+
+
+def single_post_schema(
+    staff: bool, fields: tuple[str, ...] = (), formats: tuple[str, ...] = ("html",)
+) -> ma.Schema:
     """A single post embeds its whole author and tags."""
-    return post_schema(staff=staff, full_author=True, full_tags=True, fields=fields)
+    return post_schema(
+        staff=staff, full_author=True, full_tags=True, fields=fields, formats=formats
+    )
 
 
 @lru_cache(maxsize=4)
@@ -61,6 +96,7 @@ def post_dumper(
     full_author: bool,
     full_tags: bool,
     fields: tuple[str, ...] = (),
+    formats: tuple[str, ...] = ("html",),
     site_url: str,
     api_url: str,
 ) -> Callable[[PostRecord], dict]:
@@ -73,6 +109,7 @@ def post_dumper(
     author_of = _full_author if full_author else _summary_author
     tag_of = _full_tag if full_tags else _summary_tag
     with_body = staff and not fields  # `fields` never names body
+    html, plaintext = "html" in formats, "plaintext" in formats
 
     def dump(record: PostRecord) -> dict:
         post = record.post
@@ -84,7 +121,10 @@ def post_dumper(
         }
         if with_body:
             data["body"] = post.body
-        data["body_html"] = post.body_html
+        if html:
+            data["body_html"] = post.body_html
+        if plaintext:
+            data["plaintext"] = plain_text_document(post.body_html)
         data["status"] = post.status
         data["published_at"] = rfc3339(post.published_at)
         data["created_at"] = rfc3339(post.created_at)
@@ -98,9 +138,12 @@ def post_dumper(
         data["url"] = site_url.replace("{slug}", post.slug)
         data["pingback_url"] = pingback_url
         data["webmention_url"] = webmention_url
+        data["custom_excerpt"] = post.excerpt or None
+        for name in CONTENT_FIELDS:
+            data[name] = getattr(post, name)
         if fields:
             # marshmallow's `only` keeps the order the client asked for.
-            return {name: data[name] for name in fields}
+            return {name: data[name] for name in fields if name in data}
         return data
 
     return dump

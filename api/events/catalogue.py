@@ -31,6 +31,14 @@ POST_PUBLISHED = EventType(
 POST_UPDATED = EventType("post.updated", "A post changed and its status did not.")
 POST_UNPUBLISHED = EventType("post.unpublished", "A public post went back to draft.")
 POST_DELETED = EventType("post.deleted", "A post was deleted, its comments with it.")
+PAGE_CREATED = EventType("page.created", "A page was created as a draft.")
+PAGE_SCHEDULED = EventType("page.scheduled", "A page was scheduled for `published_at`.")
+PAGE_PUBLISHED = EventType(
+    "page.published", "A page became public (created published, published, or due)."
+)
+PAGE_UPDATED = EventType("page.updated", "A page changed and its status did not.")
+PAGE_UNPUBLISHED = EventType("page.unpublished", "A public page went back to draft.")
+PAGE_DELETED = EventType("page.deleted", "A page was deleted, its comments with it.")
 AUTHOR_CREATED = EventType("author.created", "An author was created.")
 AUTHOR_UPDATED = EventType("author.updated", "An author changed.")
 AUTHOR_DELETED = EventType("author.deleted", "An author was deleted.")
@@ -53,6 +61,8 @@ COMMENT_RESTORED = EventType(
 PINGBACK_RECEIVED = EventType(
     "pingback.received", "A pingback or Webmention entry was added to a post."
 )
+MEDIA_CREATED = EventType("media.created", "An image was uploaded and its sizes stored.")
+MEDIA_DELETED = EventType("media.deleted", "An image and its stored files were deleted.")
 WEBHOOK_TEST = EventType(
     "webhook.test", "An admin asked for a test delivery (sent to that endpoint only)."
 )
@@ -64,6 +74,12 @@ CATALOGUE: tuple[EventType, ...] = (
     POST_UPDATED,
     POST_UNPUBLISHED,
     POST_DELETED,
+    PAGE_CREATED,
+    PAGE_SCHEDULED,
+    PAGE_PUBLISHED,
+    PAGE_UPDATED,
+    PAGE_UNPUBLISHED,
+    PAGE_DELETED,
     AUTHOR_CREATED,
     AUTHOR_UPDATED,
     AUTHOR_DELETED,
@@ -77,6 +93,8 @@ CATALOGUE: tuple[EventType, ...] = (
     COMMENT_TRASHED,
     COMMENT_RESTORED,
     PINGBACK_RECEIVED,
+    MEDIA_CREATED,
+    MEDIA_DELETED,
     WEBHOOK_TEST,
 )
 BY_NAME = {event_type.name: event_type for event_type in CATALOGUE}

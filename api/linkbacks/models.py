@@ -15,16 +15,6 @@ OUTGOING_STATUSES = ("pending", "sent", "failed", "no_endpoint", "removed")
 WEBMENTION_STATUSES = ("queued", "accepted", "rejected")
 
 
-class PreviousSlug(db.Model):
-    """A slug a post had before: links to its old URL still name it."""
-
-    __tablename__ = "previous_slugs"
-
-    slug: Mapped[str] = mapped_column(String(200), primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class InternalLink(db.Model):
     """A published post links another post of this site, which got a pingback entry.
 

@@ -57,15 +57,12 @@ def _handle(event_type: str, data: dict) -> None:
     post_id = post.get("id")
     if post_id is None:
         return
-    previous_slug = data.get("previous_slug")
-    if previous_slug and previous_slug != post.get("slug"):
-        targets.remember_previous_slug(post_id, previous_slug)
     if event_type == events.POST_DELETED.name:
         _forget_post(post_id)
     elif event_type == events.POST_UPDATED.name and (
         post.get("status") != "published" or not data.get("body_changed")
     ):
-        return  # a draft's edit, or no new links: only the slug history
+        return  # a draft's edit, or no new links
     else:
         sync_post_links(post_id)
 

@@ -64,8 +64,29 @@ post_data = st.fixed_dictionaries(
         "comment_count": st.integers(0, 10**6),
         "comments_open": st.booleans(),
         "tags": tag_slugs,
+        "featured": st.booleans(),
+        "reading_time": st.integers(0, 10**4),
+        "visibility": st.just("public"),
+        **{
+            name: st.none() | text
+            for name in (
+                "feature_image",
+                "feature_image_alt",
+                "feature_image_caption",
+                "meta_title",
+                "meta_description",
+                "og_image",
+                "og_title",
+                "og_description",
+                "twitter_image",
+                "twitter_title",
+                "twitter_description",
+                "canonical_url",
+            )
+        },
     }
 )
+FORMATS = (("html",), ("plaintext",), ("html", "plaintext"))
 author_data = st.fixed_dictionaries(
     {
         "name": text.filter(bool),
@@ -131,17 +152,22 @@ def _store(authors: list[dict], posts: list[dict]) -> list[int]:
 
 def _compare_posts(app, ids: list[int], fields: tuple[str, ...]) -> None:
     entities = {post.id: post for post in db.session.scalars(select(Post).where(Post.id.in_(ids)))}
-    for staff, full_author, full_tags, chosen in itertools.product(
-        (False, True), (False, True), (False, True), ((), fields)
+    for staff, full_author, full_tags, chosen, formats in itertools.product(
+        (False, True), (False, True), (False, True), ((), fields), FORMATS
     ):
         schema = post_schema(
-            staff=staff, full_author=full_author, full_tags=full_tags, fields=chosen
+            staff=staff,
+            full_author=full_author,
+            full_tags=full_tags,
+            fields=chosen,
+            formats=formats,
         )
         dump = post_dumper(
             staff=staff,
             full_author=full_author,
             full_tags=full_tags,
             fields=chosen,
+            formats=formats,
             site_url=SITE,
             api_url=API,
         )

@@ -64,9 +64,15 @@ def scans_without_index(lines: list[str]) -> list[str]:
 
 @pytest.fixture
 def content(app, client, admin, author, publish):
-    first = publish("Lovelace on engines", tags=["alpha", "beta"])
+    first = publish("Lovelace on engines", tags=["alpha", "beta"], featured=True)
     publish("Second thoughts", tags=["beta"])
     publish("A draft", status="draft")
+    about = client.post(
+        "/v1/pages",
+        json={"title": "About", "author": author["slug"], "status": "published"},
+        headers=admin,
+    ).get_json()
+    client.patch(f"/v1/pages/{about['slug']}", json={"slug": "about-us"}, headers=admin)
     with app.app_context():
         with unit_of_work():
             for n in range(2):
@@ -79,12 +85,19 @@ def content(app, client, admin, author, publish):
                 )
         db.session.remove()
     page = client.get("/v1/posts?limit=1").get_json()
+    sorted_pages = {
+        sort: client.get(f"/v1/posts?limit=1&sort={sort}").get_json()["next"]
+        for sort in ("title", "-updated_at", "published_at")
+    }
     thread = client.get(f"/v1/posts/{first['slug']}/comments?limit=1").get_json()
     return {
         "slug": first["slug"],
         "author": author["slug"],
         "next": page["next"],
         "thread_next": thread["next"],
+        "title_next": sorted_pages["title"],
+        "updated_next": sorted_pages["-updated_at"],
+        "oldest_next": sorted_pages["published_at"],
     }
 
 
@@ -93,6 +106,21 @@ READS = {
     "posts next page": "{next}",
     "posts by tag": "/v1/posts?tag=alpha",
     "posts by author": "/v1/posts?author={author}",
+    "posts by any of several tags": "/v1/posts?tag=alpha,beta",
+    "posts with all of several tags": "/v1/posts?tag=alpha%2Bbeta",
+    "posts by several authors": "/v1/posts?author={author},nobody",
+    "featured posts": "/v1/posts?featured=true",
+    "posts by title": "/v1/posts?sort=title",
+    "posts by title, next page": "{title_next}",
+    "posts by title descending": "/v1/posts?sort=-title",
+    "posts recently updated": "/v1/posts?sort=-updated_at",
+    "posts recently updated, next page": "{updated_next}",
+    "posts oldest first, next page": "{oldest_next}",
+    "featured posts by title": "/v1/posts?featured=true&sort=title",
+    "pages list": "/v1/pages",
+    "pages by title": "/v1/pages?sort=title",
+    "single page": "/v1/pages/about-us",
+    "an old page slug": "/v1/pages/about",
     "posts full-text": "/v1/posts?q=lovelace",
     "posts in a date window": (
         "/v1/posts?published_after=2000-01-01T00:00:00Z&published_before=2999-01-01T00:00:00Z"
@@ -108,6 +136,8 @@ READS = {
 STAFF_READS = {
     "staff drafts": "/v1/posts?status=draft",
     "staff all posts": "/v1/posts?status=any",
+    "staff drafts by title": "/v1/posts?status=draft&sort=title",
+    "staff pages": "/v1/pages?status=any",
     "event feed": "/v1/events?after=1",
     "event feed by type": "/v1/events?types=post.*",
     "moderation queue": "/v1/moderation/comments?status=pending",
@@ -120,7 +150,7 @@ def test_read_uses_indexes(app, client, admin, content, name):
     headers = admin if name in STAFF_READS else {}
     with recorded_statements(app) as statements:
         response = client.get(path, headers=headers)
-    assert response.status_code == 200, response.get_json()
+    assert response.status_code in (200, 301), response.get_json()
     assert statements, f"{name}: no query recorded"
     for statement, parameters in statements:
         lines = plan_of(app, statement, parameters)
@@ -150,7 +180,7 @@ def test_comment_intake_probes_the_commenters_history_by_index(app, client, cont
 
 def test_the_check_catches_a_scan(app, content):
     """The checker itself: a query that can only scan posts is reported."""
-    lines = plan_of(app, "SELECT id FROM posts WHERE length(title) > 3", {} if _pg(app) else ())
+    lines = plan_of(app, "SELECT id FROM posts WHERE length(body) > 3", {} if _pg(app) else ())
     assert scans_without_index(lines)
 
 

@@ -23,6 +23,7 @@ CONTENT = frozenset({"admin", "editor"})
 OWN_POSTS = frozenset({"admin", "editor", "author"})  # the author token writes its own
 MODERATION = frozenset({"admin", "moderator"})
 EVENT_FEED = frozenset({"admin", "event-reader"})
+MEDIA = frozenset({"admin", "editor", "author"})  # upload, list, read
 # Readers: anonymous, or with an OIDC token (tests/comments/test_oidc.py); a staff token
 # does not identify a commenter, so it is a 401 there like any other wrong token.
 COMMENTER = "commenter"
@@ -40,6 +41,15 @@ ACCESS = {
     ("GET", "/v1/posts/{slug}"): PUBLIC,
     ("PATCH", "/v1/posts/{slug}"): OWN_POSTS,
     ("DELETE", "/v1/posts/{slug}"): OWN_POSTS,
+    ("GET", "/v1/pages"): PUBLIC,
+    ("POST", "/v1/pages"): OWN_POSTS,
+    ("GET", "/v1/pages/{slug}"): PUBLIC,
+    ("PATCH", "/v1/pages/{slug}"): OWN_POSTS,
+    ("DELETE", "/v1/pages/{slug}"): OWN_POSTS,
+    ("GET", "/v1/media"): MEDIA,
+    ("POST", "/v1/media"): MEDIA,
+    ("GET", "/v1/media/{media_id}"): MEDIA,
+    ("DELETE", "/v1/media/{media_id}"): CONTENT,
     ("GET", "/v1/authors"): PUBLIC,
     ("POST", "/v1/authors"): CONTENT,
     ("GET", "/v1/authors/{slug}"): PUBLIC,
@@ -89,6 +99,8 @@ ACCESS = {
 PATH_VALUES = {
     "/v1/posts/{slug}": {"slug": POST_SLUG},
     "/v1/posts/{slug}/linkbacks": {"slug": POST_SLUG},
+    "/v1/pages/{slug}": {"slug": "about"},  # none in the demo: 404 is "through"
+    "/v1/media/{media_id}": {"media_id": "1"},
     "/v1/posts/{slug}/comments": {"slug": POST_SLUG},
     "/v1/comments/{comment_id}": {"comment_id": "1"},  # the demo's first, approved comment
     "/v1/authors/{slug}": {"slug": AUTHOR["slug"]},
