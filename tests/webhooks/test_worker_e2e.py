@@ -73,7 +73,7 @@ def test_killed_worker_and_lost_queue_lose_no_event(tmp_path, receiver, worker_i
 
     worker = _start_worker(env, log)
     try:
-        _wait(lambda: len(receiver.received) >= 30, 15, "the first deliveries", log)
+        _wait(lambda: len(receiver.received) >= 30, 60, "the first deliveries", log)
         worker.send_signal(signal.SIGKILL)
         worker.wait(5)
     finally:
@@ -101,7 +101,7 @@ def test_killed_worker_and_lost_queue_lose_no_event(tmp_path, receiver, worker_i
 
     worker = _start_worker(env, log)
     try:
-        _wait(lambda: logged() == {"succeeded": EVENTS}, 20, "every delivery to succeed", log)
+        _wait(lambda: logged() == {"succeeded": EVENTS}, 60, "every delivery to succeed", log)
     finally:
         worker.terminate()
         worker.wait(5)
