@@ -20,8 +20,12 @@ class Tokens(MethodView):
     @requires(Permission.MANAGE_TOKENS)
     @blp.response(200, TokenListSchema)
     @problems(blp, 401, 403)
+    @blp.doc(operationId="listTokens")
     def get(self):
-        """List staff tokens (never the tokens themselves)"""
+        """List staff tokens (never the tokens themselves)
+
+        Admin. Every token with its role and prefix; the secret itself is never shown again.
+        """
         return {"items": services.list_tokens()}
 
     @staff(blp)
@@ -29,8 +33,13 @@ class Tokens(MethodView):
     @blp.arguments(TokenSchema)
     @blp.response(201, NewTokenSchema)
     @problems(blp, 400, 401, 403, 404, 422)
+    @blp.doc(operationId="createToken")
     def post(self, data):
-        """Issue a token; its value is in this response only"""
+        """Issue a token; its value is in this response only
+
+        Admin. The token is in this answer only (stored hashed); `author` names the author of an
+        author token.
+        """
         with unit_of_work():
             token, plain = services.create_token(data["name"], data["role"], data.get("author"))
         body = NewTokenSchema().dump(token)
@@ -44,7 +53,11 @@ class Token(MethodView):
     @requires(Permission.MANAGE_TOKENS)
     @blp.response(204)
     @problems(blp, 401, 403, 404)
+    @blp.doc(operationId="revokeToken")
     def delete(self, token_id):
-        """Revoke a token; it stops working at once"""
+        """Revoke a token; it stops working at once
+
+        Admin. The token stops working on the next request, on every instance.
+        """
         with unit_of_work():
             services.revoke_token(token_id)

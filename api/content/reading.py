@@ -82,6 +82,7 @@ def list_posts(
     limit: int,
     cursor: str | None,
     codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """A page of posts (items are PostRecords): published ones, newest first; staff may
     ask for drafts, scheduled or any, newest created first."""
@@ -115,6 +116,7 @@ def list_posts(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=_published_key if published else _created_key,
         params=params,
     )
@@ -136,6 +138,7 @@ def read_post(actor: Actor | None, slug: str, columns: PostColumns) -> PostRecor
 # finds its compiled form without re-deriving a cache key from a new statement on each
 # request (that was ~0.3 ms of a request, more than running the SQL).
 
+_COUNTED = PostColumns(body=False, author=False, tags=False)  # a count needs no join
 PUBLISHED_ORDER = (SortKey(Post.published_at, True, "datetime"), SortKey(Post.id, True))
 CREATED_ORDER = (SortKey(Post.created_at, True, "datetime"), SortKey(Post.id, True))
 

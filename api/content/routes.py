@@ -54,8 +54,14 @@ class Posts(MethodView):
     @blp.arguments(PostListArgs, location="query")
     @blp.response(200, PostPage)
     @problems(blp, 400, 401, 422)
+    @blp.doc(operationId="listPosts")
     def get(self, args):
-        """List published posts, newest first (staff: drafts and scheduled with `status`)"""
+        """List published posts, newest first (staff: drafts and scheduled with `status`)
+
+        Public: published posts, newest `published_at` first; filter by `tag`, `author`, words (`q`)
+        or a publication window. A staff token may list drafts and scheduled posts with `status` (an
+        author token sees its own). Follow `next` or pass `next_cursor` as `cursor`.
+        """
         actor = current_actor()
         filters = reading.PostFilters(
             tag=args.get("tag"),
@@ -72,6 +78,7 @@ class Posts(MethodView):
             post_columns(staff, fields),
             limit=args["limit"],
             cursor=args["cursor"],
+            count=args["count"],
             codec=_codec(),
         )
         include = args["include"]
@@ -83,8 +90,13 @@ class Posts(MethodView):
     @blp.arguments(PostWriteSchema)
     @blp.response(201, PostSchema)
     @problems(blp, 400, 401, 403, 409, 413, 422)
+    @blp.doc(operationId="createPost")
     def post(self, data):
-        """Create a post (draft, scheduled or published)"""
+        """Create a post (draft, scheduled or published)
+
+        Staff (admin, editor; an author token for its own author). The answer is the staff view with
+        its `ETag`, so it can go straight back in `If-Match` on a later change.
+        """
         with unit_of_work():
             post = services.create_post(current_actor(), data)
         return created(_staff_view(post), url_for("posts.Post", slug=post.slug))
@@ -96,8 +108,13 @@ class Post(MethodView):
     @blp.arguments(PostReadArgs, location="query")
     @blp.response(200, PostSchema)
     @problems(blp, 401, 404, 422)
+    @blp.doc(operationId="getPost")
     def get(self, args, slug):
-        """Read one post with its author and tags (drafts need a staff token)"""
+        """Read one post with its author and tags (drafts need a staff token)
+
+        Public for a published post; a draft or scheduled post needs a staff token that may read it
+        (404 otherwise). Its author and tags are embedded whole.
+        """
         actor = current_actor()
         staff, fields = actor is not None, args["fields"]
         post = reading.read_post(actor, slug, post_columns(staff, fields))
@@ -109,8 +126,13 @@ class Post(MethodView):
     @blp.arguments(PostPatchSchema)
     @blp.response(200, PostSchema)
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
+    @blp.doc(operationId="updatePost")
     def patch(self, changes, slug):
-        """Change a post; send If-Match with its ETag to refuse lost updates"""
+        """Change a post; send If-Match with its ETag to refuse lost updates
+
+        Staff. Only the fields sent change; `status: published` publishes it. Send the `ETag` of
+        your own GET in `If-Match` to refuse a lost update (412).
+        """
         with unit_of_work():
             post = services.update_post(current_actor(), slug, changes, if_match_guard(_staff_view))
         return json_response(_staff_view(post))
@@ -119,7 +141,12 @@ class Post(MethodView):
     @requires(Permission.WRITE_POSTS)
     @blp.response(204)
     @problems(blp, 401, 403, 404, 412)
+    @blp.doc(operationId="deletePost")
     def delete(self, slug):
-        """Delete a post"""
+        """Delete a post
+
+        Staff. Its comments and pingbacks go with it; `If-Match` guards against deleting a post
+        someone just changed.
+        """
         with unit_of_work():
             services.delete_post(current_actor(), slug, if_match_guard(_staff_view))

@@ -7,6 +7,7 @@ from flask import current_app
 from marshmallow import validate
 
 from api.content.models import POST_STATUSES
+from api.web.conventions import ABSENT
 from api.web.fields import CommaList, PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
 _SLUG = re.compile(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$")
@@ -27,57 +28,128 @@ def _lowercase(value: str) -> None:
         raise ma.ValidationError("Slugs are lower-case.")
 
 
+STAFF_ONLY = "unless the caller has a staff token"
+
+
 class AuthorSchema(ma.Schema):
     """An author. `email` is shown to staff only."""
 
-    id = ma.fields.Integer(dump_only=True)
-    slug = ma.fields.String(validate=[SLUG, _lowercase])
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    bio = ma.fields.String()
+    email = ma.fields.String(allow_none=True, metadata={"format": "email", ABSENT: STAFF_ONLY})
+    website = ma.fields.String(allow_none=True)
+    avatar_url = ma.fields.String(allow_none=True)
+    post_count = ma.fields.Integer(metadata={"description": "Published posts"})
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class AuthorWriteSchema(ma.Schema):
+    """A new author."""
+
+    slug = ma.fields.String(
+        validate=[SLUG, _lowercase], metadata={"description": "Made from the name if not given"}
+    )
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     bio = ma.fields.String(validate=validate.Length(max=5000))
     email = ma.fields.Email(allow_none=True, validate=validate.Length(max=320))
     website = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
     avatar_url = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
-    post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts"})
-    created_at = Timestamp(dump_only=True)
-    updated_at = Timestamp(dump_only=True)
 
 
 class TagSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    slug = ma.fields.String(validate=[SLUG, _lowercase])
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String()
+    post_count = ma.fields.Integer(metadata={"description": "Published posts"})
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class TagWriteSchema(ma.Schema):
+    """A new tag."""
+
+    slug = ma.fields.String(
+        validate=[SLUG, _lowercase], metadata={"description": "Made from the name if not given"}
+    )
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = ma.fields.String(validate=validate.Length(max=5000))
-    post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts"})
-    created_at = Timestamp(dump_only=True)
-    updated_at = Timestamp(dump_only=True)
+
+
+_WHOLE = "unless the whole author is embedded (`include=author`, or a single post)"
+
+
+class EmbeddedAuthorSchema(ma.Schema):
+    """A post's author: `slug` and `name`, or the whole author (no email, no counts)."""
+
+    id = ma.fields.Integer(metadata={ABSENT: _WHOLE})
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    bio = ma.fields.String(metadata={ABSENT: _WHOLE})
+    website = ma.fields.String(allow_none=True, metadata={ABSENT: _WHOLE})
+    avatar_url = ma.fields.String(allow_none=True, metadata={ABSENT: _WHOLE})
+
+
+_WHOLE_TAGS = "unless whole tags are embedded (`include=tags`, or a single post)"
+
+
+class EmbeddedTagSchema(ma.Schema):
+    """One of a post's tags: `slug` and `name`, or the whole tag (no counts)."""
+
+    id = ma.fields.Integer(metadata={ABSENT: _WHOLE_TAGS})
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String(metadata={ABSENT: _WHOLE_TAGS})
+
+
+SPARSE = "when `fields` leaves it out"
 
 
 class PostSchema(ma.Schema):
-    """A post as readers see it (`body` in Markdown is added for staff)."""
+    """A post as readers see it (`body` in Markdown is added for staff). With `fields`,
+    only the fields named come back, and always `id` and `slug`."""
 
     id = ma.fields.Integer(dump_only=True)
     slug = ma.fields.String()
-    title = ma.fields.String()
-    excerpt = ma.fields.Method("get_excerpt")
-    body = ma.fields.String(metadata={"description": "Markdown source (staff only)"})
-    body_html = ma.fields.String(metadata={"description": "Rendered, sanitised HTML"})
-    status = ma.fields.String(validate=validate.OneOf(POST_STATUSES))
-    published_at = Timestamp(allow_none=True)
-    created_at = Timestamp()
-    updated_at = Timestamp()
+    title = ma.fields.String(metadata={ABSENT: SPARSE})
+    excerpt = ma.fields.Method("get_excerpt", metadata={ABSENT: SPARSE})
+    body = ma.fields.String(
+        metadata={
+            "description": "Markdown source",
+            ABSENT: f"{STAFF_ONLY}, and when `fields` is given",
+        }
+    )
+    body_html = ma.fields.String(
+        metadata={"description": "Rendered, sanitised HTML", ABSENT: SPARSE}
+    )
+    status = ma.fields.String(validate=validate.OneOf(POST_STATUSES), metadata={ABSENT: SPARSE})
+    published_at = Timestamp(allow_none=True, metadata={ABSENT: SPARSE})
+    created_at = Timestamp(metadata={ABSENT: SPARSE})
+    updated_at = Timestamp(metadata={ABSENT: SPARSE})
     author = ma.fields.Nested(
-        AuthorSchema,
-        metadata={"description": "slug and name; the whole author with include=author"},
+        EmbeddedAuthorSchema,
+        metadata={
+            "description": "slug and name; the whole author with include=author",
+            ABSENT: SPARSE,
+        },
     )
     tags = ma.fields.List(
-        ma.fields.Nested(TagSchema),
-        metadata={"description": "slug and name of each; whole tags with include=tags"},
+        ma.fields.Nested(EmbeddedTagSchema),
+        metadata={
+            "description": "slug and name of each; whole tags with include=tags",
+            ABSENT: SPARSE,
+        },
     )
-    comment_count = ma.fields.Integer(metadata={"description": "Approved comments"})
-    comments_open = StrictBoolean()
-    url = ma.fields.Method("get_url", metadata={"description": "Public URL of the post"})
-    pingback_url = ma.fields.Method("get_pingback_url")
-    webmention_url = ma.fields.Method("get_webmention_url")
+    comment_count = ma.fields.Integer(metadata={"description": "Approved comments", ABSENT: SPARSE})
+    comments_open = StrictBoolean(metadata={ABSENT: SPARSE})
+    url = ma.fields.Method(
+        "get_url", metadata={"description": "Public URL of the post", ABSENT: SPARSE}
+    )
+    pingback_url = ma.fields.Method("get_pingback_url", metadata={ABSENT: SPARSE})
+    webmention_url = ma.fields.Method("get_webmention_url", metadata={ABSENT: SPARSE})
 
     def get_excerpt(self, post) -> str:
         return post.excerpt or post.auto_excerpt
@@ -125,12 +197,25 @@ class PostPatchSchema(PostWriteSchema):
     comments_open = StrictBoolean()
 
 
-class AuthorPatchSchema(AuthorSchema):
+class AuthorPatchSchema(AuthorWriteSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
 
 
-class TagPatchSchema(TagSchema):
+class TagPatchSchema(TagWriteSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
+
+
+SPARSE_FIELDS = (
+    "Only these fields, comma-separated (a sparse fieldset); `id` and `slug` always come "
+    f"back. Any of: {', '.join(POST_FIELDS)}"
+)
+
+
+def _with_identity(self, data: dict, **kwargs) -> dict:
+    """A sparse post still names itself: `fields` always includes `id` and `slug`."""
+    if data["fields"]:
+        data["fields"] = tuple(dict.fromkeys(("id", "slug", *data["fields"])))
+    return data
 
 
 class PostListArgs(PageArgsSchema):
@@ -144,20 +229,19 @@ class PostListArgs(PageArgsSchema):
     )
     published_after = Timestamp()
     published_before = Timestamp()
-    include = CommaList(("author", "tags"), load_default=())
-    fields = CommaList(
-        POST_FIELDS,
-        load_default=(),
-        metadata={"description": "Only these fields, comma-separated (sparse fieldset)"},
-    )
+    include = CommaList(("author", "tags"))
+    fields = CommaList(POST_FIELDS, metadata={"description": SPARSE_FIELDS})
     status = ma.fields.String(
         validate=validate.OneOf((*POST_STATUSES, "any")),
         metadata={"description": "Staff only: draft, scheduled, published or any"},
     )
 
+    _always_named = ma.post_load(_with_identity)
+
 
 class PostReadArgs(ma.Schema):
-    fields = CommaList(POST_FIELDS, load_default=())
+    fields = CommaList(POST_FIELDS, metadata={"description": SPARSE_FIELDS})
+    _always_named = ma.post_load(_with_identity)
 
 
 PostPage = page_schema(PostSchema, "PostPage")

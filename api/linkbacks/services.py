@@ -178,7 +178,13 @@ def _forget_post(post_id: int) -> None:
 
 
 def list_outgoing(
-    actor: Actor | None, slug: str, *, limit: int, cursor: str | None, codec: CursorCodec
+    actor: Actor | None,
+    slug: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """The other sites a post links, and what pinging each gave, in link order."""
     post_id = get_post(actor, slug).id
@@ -189,5 +195,6 @@ def list_outgoing(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda row: [row.id],
     )

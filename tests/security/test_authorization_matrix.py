@@ -35,6 +35,7 @@ ACCESS = {
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
     ("GET", "/openapi.yaml"): OPEN,
+    ("GET", "/openapi.json"): OPEN,
     ("GET", "/v1/posts"): PUBLIC,
     ("POST", "/v1/posts"): OWN_POSTS,
     ("GET", "/v1/posts/{slug}"): PUBLIC,
