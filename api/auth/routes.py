@@ -5,7 +5,7 @@ from flask.views import MethodView
 from api.auth import tokens as services
 from api.auth.guard import requires
 from api.auth.policy import Permission
-from api.auth.schemas import NewTokenSchema, TokenListSchema, TokenSchema
+from api.auth.schemas import NewTokenSchema, TokenListSchema, TokenWriteSchema
 from api.infra.unit_of_work import unit_of_work
 from api.web.contract import problems, staff
 from api.web.parsing import Blueprint
@@ -30,7 +30,7 @@ class Tokens(MethodView):
 
     @staff(blp)
     @requires(Permission.MANAGE_TOKENS)
-    @blp.arguments(TokenSchema)
+    @blp.arguments(TokenWriteSchema)
     @blp.response(201, NewTokenSchema)
     @problems(blp, 400, 401, 403, 404, 422)
     @blp.doc(operationId="createToken")

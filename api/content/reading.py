@@ -11,7 +11,7 @@ the rows into JSON.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -116,9 +116,10 @@ def list_posts(
         limit=limit,
         cursor=cursor,
         codec=codec,
-        count=count,
         key_of=_published_key if published else _created_key,
         params=params,
+        count=count,
+        count_query=_list_statement(replace(shape, columns=_COUNTED)) if count else None,
     )
     page.items = _with_tags(page.items, columns)
     return page

@@ -23,6 +23,7 @@ from api.webhooks.schemas import (
     EndpointPatchSchema,
     EndpointSchema,
     EndpointWithSecretSchema,
+    EndpointWriteSchema,
     ResendFailedSchema,
     ResentSchema,
 )
@@ -110,7 +111,7 @@ class WebhookEndpoints(MethodView):
 
     @staff(blp)
     @requires(Permission.MANAGE_WEBHOOKS)
-    @blp.arguments(EndpointSchema)
+    @blp.arguments(EndpointWriteSchema)
     @blp.response(201, EndpointWithSecretSchema)
     @problems(blp, 400, 401, 403, 413, 422)
     @blp.doc(operationId="createWebhook")

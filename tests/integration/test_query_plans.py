@@ -84,13 +84,20 @@ def content(app, client, admin, author, publish):
         "slug": first["slug"],
         "author": author["slug"],
         "next": page["next"],
+        # Fetched as staff: an anonymous fetch would put the page in the response cache.
+        "prev": client.get(page["next"], headers=admin).get_json()["prev"],
         "thread_next": thread["next"],
+        "thread_prev": client.get(thread["next"], headers=admin).get_json()["prev"],
     }
 
 
 READS = {
     "posts list": "/v1/posts?include=author,tags",
     "posts next page": "{next}",
+    "posts previous page": "{prev}",
+    "posts count": "/v1/posts?count=true&limit=1",
+    "posts by tag, counted": "/v1/posts?tag=alpha&count=true",
+    "posts full-text, counted": "/v1/posts?q=lovelace&count=true",
     "posts by tag": "/v1/posts?tag=alpha",
     "posts by author": "/v1/posts?author={author}",
     "posts full-text": "/v1/posts?q=lovelace",
@@ -100,14 +107,19 @@ READS = {
     "single post": "/v1/posts/{slug}",
     "comment thread": "/v1/posts/{slug}/comments?limit=100",
     "comment thread next page": "{thread_next}",
+    "comment thread previous page": "{thread_prev}",
+    "comment thread count": "/v1/posts/{slug}/comments?count=true",
     "authors list": "/v1/authors",
+    "authors count": "/v1/authors?count=true",
     "one author": "/v1/authors/{author}",
     "tags list": "/v1/tags",
+    "tags count": "/v1/tags?count=true",
     "one tag": "/v1/tags/alpha",
 }
 STAFF_READS = {
     "staff drafts": "/v1/posts?status=draft",
     "staff all posts": "/v1/posts?status=any",
+    "staff drafts count": "/v1/posts?status=draft&count=true",
     "event feed": "/v1/events?after=1",
     "event feed by type": "/v1/events?types=post.*",
     "moderation queue": "/v1/moderation/comments?status=pending",
@@ -127,6 +139,38 @@ def test_read_uses_indexes(app, client, admin, content, name):
         assert not scans_without_index(lines), (
             f"{name} scans a table without an index:\n{statement}\n" + "\n".join(lines)
         )
+
+
+COUNTS = {
+    "published posts": "/v1/posts?count=true",
+    "a post's thread": "/v1/posts/{slug}/comments?count=true",
+    "drafts": "/v1/posts?status=draft&count=true",
+}
+
+
+@pytest.mark.parametrize("name", COUNTS)
+def test_the_usual_totals_are_counted_from_an_index_alone(app, client, admin, content, name):
+    """`total` reads the index the list walks, never the rows themselves."""
+    with recorded_statements(app) as statements:
+        response = client.get(COUNTS[name].format(**content), headers=admin)
+    assert response.status_code == 200 and response.get_json()["total"] >= 1
+    counts = [(s, p) for s, p in statements if "count(*)" in s.lower()]
+    assert len(counts) == 1, statements
+    lines = plan_of(app, *counts[0])
+    assert any("COVERING INDEX" in line or "Index Only Scan" in line for line in lines), (
+        counts[0][0],
+        lines,
+    )
+
+
+def test_no_count_is_run_unless_asked_for(app, client, admin, content):
+    for path in ("/v1/posts", "/v1/posts/{slug}/comments", "/v1/authors", "/v1/tags"):
+        with recorded_statements(app) as statements:
+            body = client.get(path.format(**content), headers=admin).get_json()
+        assert "total" not in body
+        # (authors and tags count their published posts per item: GROUP BY, not a total)
+        totals = [s for s, _ in statements if "count(*)" in s.lower() and "GROUP BY" not in s]
+        assert not totals, path
 
 
 def test_comment_intake_probes_the_commenters_history_by_index(app, client, content):
