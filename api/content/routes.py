@@ -94,8 +94,8 @@ class Posts(MethodView):
     def post(self, data):
         """Create a post (draft, scheduled or published)
 
-        Staff (admin, editor; an author token for its own author). The answer is the staff view with
-        its `ETag`, so it can go straight back in `If-Match` on a later change.
+        Staff (admin, editor; an author token for its own author). The answer is the staff view;
+        `Location` names the post, whose GET gives the `ETag` for `If-Match` on a later change.
         """
         with unit_of_work():
             post = services.create_post(current_actor(), data)
