@@ -11,7 +11,7 @@ them from each operation's shape, once, when the document is rendered:
 * a PATCH or DELETE that may answer 412 takes `If-Match` (always optional: no 428);
 * a page of a collection (`items` + `next`) sends `Link`;
 * an operation that may answer 429 is rate limited: its answers carry `RateLimit` and
-  `RateLimit-Policy`, its 429 `Retry-After`;
+  `RateLimit-Policy` (and the `X-RateLimit-*` trio), its 429 `Retry-After`;
 * a property of a component that only responses use is `required` unless its field
   says when it is absent (`metadata={"x-absent": "why"}`, moved into its description);
 * a request body property with a default is optional and says its default in words:
@@ -46,11 +46,30 @@ HEADERS = {
         "seconds to reset)",
         "schema": {"type": "string"},
     },
+    "X-RateLimit-Limit": {
+        "description": "The tightest limit's quota (the pre-IETF header clients know)",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "What is left of the tightest limit",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Reset": {
+        "description": "When the tightest limit resets, in Unix seconds",
+        "schema": {"type": "integer"},
+    },
     "Retry-After": {
         "description": "Seconds to wait before trying again",
         "schema": {"type": "integer", "minimum": 0},
     },
 }
+RATE_LIMIT_HEADERS = (
+    "RateLimit-Policy",
+    "RateLimit",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
 PARAMETERS = {
     "IfNoneMatch": {
         "in": "header",
@@ -97,7 +116,7 @@ def finish(document: dict) -> dict:
         if "429" in responses:
             for code, response in responses.items():
                 if code.startswith("2") or code == "429":
-                    _add_headers(response, "RateLimit-Policy", "RateLimit")
+                    _add_headers(response, *RATE_LIMIT_HEADERS)
             _add_headers(responses["429"], "Retry-After")
         operation["responses"] = dict(sorted(responses.items()))
     if "PaginationMetadata" not in set(usage_names(document)):

@@ -188,3 +188,33 @@ def test_every_change_that_declares_if_match_refuses_a_stale_etag_and_takes_a_fr
             etag = client.get(url, headers=headers).headers["ETag"]
             fresh = client.patch(url, json=body, headers={**headers, "If-Match": etag})
             assert fresh.status_code == 200, (path, fresh.get_json())
+
+
+def test_every_operation_that_declares_429_is_rate_limited_as_declared(client, resources):
+    """Each answer counts against a limit and says so (`RateLimit`, `RateLimit-Policy`);
+    the refusal once it is used up says when to come back (`Retry-After`)."""
+    limited = [(m, p, op) for m, p, op in OPERATIONS if "429" in op["responses"]]
+    assert {(m, p) for m, p, _ in limited} == set(TRIES), "add the operation to TRIES"
+    for method, path, operation in limited:
+        declared = operation["responses"]["429"]["headers"]
+        assert {"Retry-After", "RateLimit", "RateLimit-Policy"} <= set(declared)
+        url, send = _url(path, resources, method), TRIES[(method, path)]
+        for _ in range(100):
+            answer = send(client, url)
+            if answer.status_code == 429:
+                break
+            assert "RateLimit-Policy" in answer.headers and "RateLimit" in answer.headers
+        assert answer.status_code == 429, path
+        assert int(answer.headers["Retry-After"]) >= 1
+        assert answer.mimetype == "application/problem+json"
+
+
+TRIES = {
+    ("post", "/v1/posts/{slug}/comments"): lambda client, url: client.post(
+        url, json={"body": "Again and again."}
+    ),
+    ("post", "/v1/webmention"): lambda client, url: client.post(url, data={}),
+    ("post", "/xmlrpc"): lambda client, url: client.post(
+        url, data="<methodCall/>", content_type="text/xml"
+    ),
+}
