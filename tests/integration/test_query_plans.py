@@ -156,11 +156,22 @@ def test_the_usual_totals_are_counted_from_an_index_alone(app, client, admin, co
     assert response.status_code == 200 and response.get_json()["total"] >= 1
     counts = [(s, p) for s, p in statements if "count(*)" in s.lower()]
     assert len(counts) == 1, statements
-    lines = plan_of(app, *counts[0])
+    lines = index_only_plan_of(app, *counts[0])
     assert any("COVERING INDEX" in line or "Index Only Scan" in line for line in lines), (
         counts[0][0],
         lines,
     )
+
+
+def index_only_plan_of(app, statement: str, parameters) -> list[str]:
+    """The plan once PostgreSQL knows the tables' pages are all visible (as autovacuum
+    soon tells it): only then does it cost an index-only scan below a plain one."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("VACUUM (ANALYZE) posts, comments")
+        db.session.remove()
+    return plan_of(app, statement, parameters)
 
 
 def test_no_count_is_run_unless_asked_for(app, client, admin, content):
