@@ -145,11 +145,17 @@ def _spec_kwargs() -> dict:
         "info": {
             "description": (
                 "Marginalia: posts, authors and tags for frontends; moderated comments, "
-                "pingbacks and webhooks.\n\nErrors are RFC 9457 `application/problem+json`. "
-                "Collections use cursor pagination: follow `next` (also sent as "
-                '`Link: <...>; rel="next"`). Every read has an `ETag`; send it back in '
-                "`If-None-Match` for a 304, or in `If-Match` on PATCH/DELETE to refuse a "
-                "lost update (412). Staff operations need `Authorization: Bearer <token>`."
+                "pingbacks and webhooks.\n\n"
+                "Errors are RFC 9457 `application/problem+json`. Collections use keyset "
+                "pagination: pass `next_cursor` (or `prev_cursor`) as `cursor`, or follow "
+                "`next`/`prev` (also in `Link`); `count=true` adds `total`. Every read has "
+                "an `ETag`: send it back in `If-None-Match` for a 304, or in `If-Match` on "
+                "PATCH/DELETE to refuse a lost update (412; If-Match is never required, so "
+                "there is no 428). Rate-limited operations answer with `RateLimit` and "
+                "`RateLimit-Policy`, and a 429 with `Retry-After`. Staff operations need "
+                "`Authorization: Bearer <token>`; operations with `security: []` are public "
+                "(a staff token there shows more, e.g. drafts). This document is also "
+                "served as `/openapi.json`."
             ),
         },
         "components": {

@@ -4,16 +4,26 @@ from marshmallow import validate
 from api.auth.policy import Role
 from api.web.fields import Timestamp
 
+ROLES = validate.OneOf([r.value for r in Role])
 
-class TokenSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
+
+class TokenWriteSchema(ma.Schema):
+    """A token to issue."""
+
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
-    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    role = ma.fields.String(required=True, validate=ROLES)
     author = ma.fields.String(
-        load_only=True,
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Author slug, for author tokens"},
     )
+
+
+class TokenSchema(ma.Schema):
+    """A staff token as listed (never the token itself)."""
+
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    role = ma.fields.String(validate=ROLES)
     author_id = ma.fields.Integer(dump_only=True, allow_none=True)
     prefix = ma.fields.String(dump_only=True, metadata={"description": "First characters"})
     created_at = Timestamp(dump_only=True)

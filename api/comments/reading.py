@@ -32,7 +32,13 @@ _THREAD = select(*PUBLIC_COLUMNS).where(
 
 
 def list_approved(
-    slug: str, settings: Settings, *, limit: int, cursor: str | None, codec: CursorCodec
+    slug: str,
+    settings: Settings,
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """One page of a post's approved items as rows of PUBLIC_COLUMNS; `parent_id` lets a
     frontend build threads.
@@ -50,6 +56,7 @@ def list_approved(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda comment: [comment.created_at, comment.id],
         params={"post_id": post.id},
     )

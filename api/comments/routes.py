@@ -45,20 +45,7 @@ blp = Blueprint(
     ),
 )
 
-RATE_LIMIT_HEADERS = {
-    "RateLimit-Policy": {
-        "description": "The limits this request counts against (IETF draft), e.g. "
-        '`"ip-60s";q=5;w=60, "post-60s";q=30;w=60`',
-        "schema": {"type": "string"},
-    },
-    "RateLimit": {
-        "description": 'What is left of each: `"ip-60s";r=4;t=55` (remaining, seconds to reset)',
-        "schema": {"type": "string"},
-    },
-}
-RETRY_AFTER = {
-    "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
-}
+RETRY_AFTER = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
 SUBMIT_PROBLEMS = {
     401: "The bearer token was refused (`/problems/invalid-token`: expired, not yet valid, "
     "wrong `aud` or `iss`, untrusted issuer, disallowed `alg`, unknown `kid`, bad signature), "
@@ -96,20 +83,32 @@ class PostComments(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, CommentPage)
     @problems(blp, 400, 404, 422, descriptions={404: "No published post with this slug"})
+    @blp.doc(operationId="listComments")
     def get(self, args, slug):
-        """List a published post's approved comments and pingbacks, oldest first"""
+        """List a published post's approved comments and pingbacks, oldest first
+
+        Public. Approved comments and pingbacks of a published post, oldest first; build threads
+        with `parent_id`.
+        """
         page = reading.list_approved(
             slug,
             _settings(),
             limit=args["limit"],
             cursor=args["cursor"],
+            count=args["count"],
             codec=CursorCodec(current_app.config["SECRET_KEY"], "comments"),
         )
         return page_body(page, lambda rows: [public_comment(row) for row in rows])
 
     @blp.doc(
-        security=[{}, {"oidcToken": []}],
+        # Public: `[{}, {"oidcToken": []}]` would say the same, but generators (e.g.
+        # openapi-python-client) then demand an authenticated client for every call.
+        security=[],
         description=(
+            "Anonymous, with `author_name`/`author_email`/`author_url` (which are required "
+            "is a discussion setting), or as an OIDC identity with `Authorization: Bearer "
+            "<JWT>` from a trusted issuer (the `oidcToken` scheme; then the author fields "
+            "come from the token's claims). "
             "202: the comment is stored; `status` is `approved` or `pending` (a held or "
             "spam comment is reported as pending). `Location` names the comment and "
             "`edit_token` (shown once) lets its author edit or delete it during the edit "
@@ -131,15 +130,15 @@ class PostComments(MethodView):
         description="Stored, approved or waiting for a moderator",
         headers={
             "Location": {"description": "The comment's URL", "schema": {"type": "string"}},
-            **RATE_LIMIT_HEADERS,
         },
     )
     @problems(
         blp,
         *(400, 401, 403, 404, 409, 413, 422, 429, 503),
         descriptions=SUBMIT_PROBLEMS,
-        headers={429: {**RETRY_AFTER, **RATE_LIMIT_HEADERS}, 503: RETRY_AFTER},
+        headers={503: RETRY_AFTER},
     )
+    @blp.doc(operationId="submitComment")
     def post(self, data, slug):
         """Submit a comment (anonymous, or as an OIDC identity)"""
         submission = intake.Submission(
@@ -168,6 +167,7 @@ class PostComments(MethodView):
 class Comment(MethodView):
     @blp.response(200, OwnCommentSchema)
     @problems(blp, 401, 404, descriptions=EDIT_PROBLEMS)
+    @blp.doc(operationId="getComment")
     def get(self, comment_id):
         """Read one comment: approved ones for anyone; any status with its edit token
 
@@ -182,8 +182,13 @@ class Comment(MethodView):
     @blp.arguments(CommentEditSchema)
     @blp.response(200, OwnCommentSchema)
     @problems(blp, 400, 401, 403, 404, 412, 413, 422, descriptions=EDIT_PROBLEMS)
+    @blp.doc(operationId="updateComment")
     def patch(self, data, comment_id):
-        """Edit your comment's text within the edit window (the rules judge it again)"""
+        """Edit your comment's text within the edit window (the rules judge it again)
+
+        With the comment's edit token, within the edit window. The rules judge the new text again,
+        so an edited comment may go back to the moderation queue.
+        """
         with unit_of_work():
             comment = intake.edit_comment(
                 comment_id, edit_token(), data["body"], _settings(), if_match_guard(_own_view)
@@ -194,8 +199,13 @@ class Comment(MethodView):
     @needs_edit_token
     @blp.response(204)
     @problems(blp, 401, 403, 404, 412, descriptions=EDIT_PROBLEMS)
+    @blp.doc(operationId="deleteComment")
     def delete(self, comment_id):
-        """Delete your comment within the edit window (it goes to the trash)"""
+        """Delete your comment within the edit window (it goes to the trash)
+
+        With the comment's edit token, within the edit window: the comment goes to the trash and
+        leaves the public thread.
+        """
         with unit_of_work():
             intake.withdraw_comment(
                 comment_id, edit_token(), _settings(), if_match_guard(_own_view)

@@ -30,8 +30,12 @@ class DiscussionSettings(MethodView):
     @requires(Permission.MANAGE_SETTINGS)
     @blp.response(200, DiscussionSettingsSchema)
     @problems(blp, 401, 403)
+    @blp.doc(operationId="getDiscussionSettings")
     def get(self):
-        """Read the discussion settings (defaults from the configuration, then changes)"""
+        """Read the discussion settings (defaults from the configuration, then changes)
+
+        Admin. The `[discussion]` defaults of the configuration with the changes made here.
+        """
         return json_response(_view(discussion.current(current_app.config["MARGINALIA"])))
 
     @staff(blp)
@@ -39,8 +43,13 @@ class DiscussionSettings(MethodView):
     @blp.arguments(DiscussionSettingsPatchSchema)
     @blp.response(200, DiscussionSettingsSchema)
     @problems(blp, 400, 401, 403, 412, 413, 422)
+    @blp.doc(operationId="updateDiscussionSettings")
     def patch(self, changes):
-        """Change some discussion settings; send If-Match to refuse lost updates"""
+        """Change some discussion settings; send If-Match to refuse lost updates
+
+        Admin. Only the settings sent change, at once for every instance; `If-Match` refuses lost
+        updates.
+        """
         with unit_of_work():
             updated = discussion.update(
                 current_app.config["MARGINALIA"], changes, if_match_guard(_view)

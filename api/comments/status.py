@@ -43,7 +43,12 @@ class QueueFilters:
 
 
 def queue_page(
-    filters: QueueFilters, *, limit: int, cursor: str | None, codec: CursorCodec
+    filters: QueueFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """One page of comments of a status. Keyset on (created_at, id) over the (status,
     created_at, id) index, or (post_id, status, created_at, id) with a post: page 1000
@@ -60,16 +65,6 @@ def queue_page(
     if filters.after is not None:
         query = query.where(Comment.created_at > filters.after)
     order = NEWEST_FIRST if filters.newest_first else OLDEST_FIRST
-    if cursor:
-        # The keyset condition is an OR (created_at beyond, or equal and id beyond),
-        # which SQLite and PostgreSQL apply as a filter while walking the index from
-        # its start: page 1000 would read 50,000 entries first. The same bound on
-        # created_at alone is a range they seek to.
-        created_at = codec.decode(cursor, order)[0]
-        newest = filters.newest_first
-        query = query.where(
-            Comment.created_at <= created_at if newest else Comment.created_at >= created_at
-        )
     return paginate(
         db.session,
         query,
@@ -77,6 +72,7 @@ def queue_page(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda comment: [comment.created_at, comment.id],
     )
 

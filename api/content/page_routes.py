@@ -40,7 +40,10 @@ class Pages(MethodView):
     @blp.response(200, PagePage)
     @problems(blp, 400, 401, 422)
     def get(self, args):
-        """List published pages, newest first (staff: drafts and scheduled with `status`)"""
+        """List published pages, newest first (staff: drafts and scheduled with `status`)
+
+        Pages never appear in /v1/posts. The same filters, orders and cursors as posts.
+        """
         return list_page(args, "page")
 
     @blp.doc(operationId="createPage")
@@ -50,7 +53,10 @@ class Pages(MethodView):
     @blp.response(201, PageSchema)
     @problems(blp, 400, 401, 403, 409, 413, 422)
     def post(self, data):
-        """Create a page (draft, scheduled or published); comments stay closed unless opened"""
+        """Create a page (draft, scheduled or published); comments stay closed unless opened
+
+        A page's slug is unique across posts and pages. Staff with the posts permission.
+        """
         with unit_of_work():
             page = services.create_post(current_actor(), data, "page")
         return created(_staff_view(page), url_for("content_pages.Page", slug=page.slug))
@@ -65,7 +71,10 @@ class Page(MethodView):
     @blp.alt_response(301, **MOVED)
     @problems(blp, 401, 404, 422)
     def get(self, args, slug):
-        """Read one page with its author and tags (drafts need a staff token)"""
+        """Read one page with its author and tags (drafts need a staff token)
+
+        An old slug answers 301 to the current one.
+        """
         return read_one(args, slug, "page", "content_pages.Page")
 
     @blp.doc(operationId="updatePage")
@@ -75,7 +84,10 @@ class Page(MethodView):
     @blp.response(200, PageSchema)
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
     def patch(self, changes, slug):
-        """Change a page; send If-Match with its ETag to refuse lost updates"""
+        """Change a page; send If-Match with its ETag to refuse lost updates
+
+        Only the fields sent change; `null` clears an optional field.
+        """
         with unit_of_work():
             page = services.update_post(
                 current_actor(), slug, changes, if_match_guard(_staff_view), "page"
@@ -88,6 +100,9 @@ class Page(MethodView):
     @blp.response(204)
     @problems(blp, 401, 403, 404, 412)
     def delete(self, slug):
-        """Delete a page, its comments with it"""
+        """Delete a page, its comments with it
+
+        Send If-Match with its ETag to refuse deleting a page someone changed meanwhile.
+        """
         with unit_of_work():
             services.delete_post(current_actor(), slug, if_match_guard(_staff_view), "page")

@@ -11,7 +11,7 @@ the rows into JSON.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -109,6 +109,7 @@ def list_posts(
     cursor: str | None,
     codec: CursorCodec,
     kind: str = "post",
+    count: bool = False,
 ) -> Page:
     """A page of posts or pages (items are PostRecords): published ones, newest first;
     staff may ask for drafts, scheduled or any, newest created first. `sort` orders by
@@ -149,6 +150,8 @@ def list_posts(
         codec=codec,
         key_of=order.key_of,
         params=params,
+        count=count,
+        count_query=_list_statement(replace(shape, columns=_COUNTED)) if count else None,
     )
     page.items = _with_tags(page.items, columns)
     return page
@@ -192,6 +195,8 @@ _RENAMED = (
 # Every value is a bind parameter, so a shape's statement is built once and SQLAlchemy
 # finds its compiled form without re-deriving a cache key from a new statement on each
 # request (that was ~0.3 ms of a request, more than running the SQL).
+
+_COUNTED = PostColumns(body=False, author=False, tags=False)  # a count needs no join
 
 
 class _Order(NamedTuple):

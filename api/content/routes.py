@@ -85,6 +85,7 @@ def list_page(args, kind: str):
         cursor=args["cursor"],
         codec=_codec(kind, filters.sort),
         kind=kind,
+        count=args["count"],
     )
     include = args["include"]
     dump = _dumper(staff, "author" in include, "tags" in include, fields, args["formats"])
@@ -110,8 +111,15 @@ class Posts(MethodView):
     @blp.arguments(PostListArgs, location="query")
     @blp.response(200, PostPage)
     @problems(blp, 400, 401, 422)
+    @blp.doc(operationId="listPosts")
     def get(self, args):
-        """List published posts, newest first (staff: drafts and scheduled with `status`)"""
+        """List published posts, newest first (staff: drafts and scheduled with `status`)
+
+        Public: published posts, newest `published_at` first (or `sort`); filter by tags,
+        authors, `featured`, words (`q`) or a publication window. A staff token may list
+        drafts and scheduled posts with `status` (an author token sees its own). Follow
+        `next` or pass `next_cursor` as `cursor`.
+        """
         return list_page(args, "post")
 
     @staff(blp)
@@ -119,8 +127,13 @@ class Posts(MethodView):
     @blp.arguments(PostWriteSchema)
     @blp.response(201, PostSchema)
     @problems(blp, 400, 401, 403, 409, 413, 422)
+    @blp.doc(operationId="createPost")
     def post(self, data):
-        """Create a post (draft, scheduled or published)"""
+        """Create a post (draft, scheduled or published)
+
+        Staff (admin, editor; an author token for its own author). The answer is the staff view;
+        `Location` names the post, whose GET gives the `ETag` for `If-Match` on a later change.
+        """
         with unit_of_work():
             post = services.create_post(current_actor(), data)
         return created(_staff_view(post), url_for("posts.Post", slug=post.slug))
@@ -133,8 +146,13 @@ class Post(MethodView):
     @blp.response(200, PostSchema)
     @blp.alt_response(301, **MOVED)
     @problems(blp, 401, 404, 422)
+    @blp.doc(operationId="getPost")
     def get(self, args, slug):
-        """Read one post with its author and tags (drafts need a staff token)"""
+        """Read one post with its author and tags (drafts need a staff token)
+
+        Public for a published post; a draft or scheduled post needs a staff token that may read it
+        (404 otherwise). Its author and tags are embedded whole.
+        """
         return read_one(args, slug, "post", "posts.Post")
 
     @staff(blp)
@@ -142,8 +160,13 @@ class Post(MethodView):
     @blp.arguments(PostPatchSchema)
     @blp.response(200, PostSchema)
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
+    @blp.doc(operationId="updatePost")
     def patch(self, changes, slug):
-        """Change a post; send If-Match with its ETag to refuse lost updates"""
+        """Change a post; send If-Match with its ETag to refuse lost updates
+
+        Staff. Only the fields sent change; `status: published` publishes it. Send the `ETag` of
+        your own GET in `If-Match` to refuse a lost update (412).
+        """
         with unit_of_work():
             post = services.update_post(current_actor(), slug, changes, if_match_guard(_staff_view))
         return json_response(_staff_view(post))
@@ -152,7 +175,12 @@ class Post(MethodView):
     @requires(Permission.WRITE_POSTS)
     @blp.response(204)
     @problems(blp, 401, 403, 404, 412)
+    @blp.doc(operationId="deletePost")
     def delete(self, slug):
-        """Delete a post"""
+        """Delete a post
+
+        Staff. Its comments and pingbacks go with it; `If-Match` guards against deleting a post
+        someone just changed.
+        """
         with unit_of_work():
             services.delete_post(current_actor(), slug, if_match_guard(_staff_view))

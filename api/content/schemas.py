@@ -9,6 +9,7 @@ from marshmallow import validate
 from api.content.models import POST_STATUSES, VISIBILITIES
 from api.content.reading import SORTS
 from api.rendering import plain_text_document
+from api.web.conventions import ABSENT
 from api.web.fields import CommaList, PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
 _SLUG = re.compile(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$")
@@ -56,85 +57,166 @@ class SlugSet(ma.fields.String):
         return slugs, every
 
 
+STAFF_ONLY = "unless the caller has a staff token"
+
+
 class AuthorSchema(ma.Schema):
     """An author. `email` is shown to staff only."""
 
-    id = ma.fields.Integer(dump_only=True)
-    slug = ma.fields.String(validate=[SLUG, _lowercase])
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    bio = ma.fields.String()
+    email = ma.fields.String(allow_none=True, metadata={"format": "email", ABSENT: STAFF_ONLY})
+    website = ma.fields.String(allow_none=True)
+    avatar_url = ma.fields.String(allow_none=True)
+    post_count = ma.fields.Integer(metadata={"description": "Published posts"})
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class AuthorWriteSchema(ma.Schema):
+    """A new author."""
+
+    slug = ma.fields.String(
+        validate=[SLUG, _lowercase], metadata={"description": "Made from the name if not given"}
+    )
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     bio = ma.fields.String(validate=validate.Length(max=5000))
     email = ma.fields.Email(allow_none=True, validate=validate.Length(max=320))
     website = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
     avatar_url = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
-    post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts"})
-    created_at = Timestamp(dump_only=True)
-    updated_at = Timestamp(dump_only=True)
 
 
 class TagSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
-    slug = ma.fields.String(validate=[SLUG, _lowercase])
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String()
+    post_count = ma.fields.Integer(metadata={"description": "Published posts"})
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class TagWriteSchema(ma.Schema):
+    """A new tag."""
+
+    slug = ma.fields.String(
+        validate=[SLUG, _lowercase], metadata={"description": "Made from the name if not given"}
+    )
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = ma.fields.String(validate=validate.Length(max=5000))
-    post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts"})
-    created_at = Timestamp(dump_only=True)
-    updated_at = Timestamp(dump_only=True)
+
+
+_WHOLE = "unless the whole author is embedded (`include=author`, or a single post)"
+
+
+class EmbeddedAuthorSchema(ma.Schema):
+    """A post's author: `slug` and `name`, or the whole author (no email, no counts)."""
+
+    id = ma.fields.Integer(metadata={ABSENT: _WHOLE})
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    bio = ma.fields.String(metadata={ABSENT: _WHOLE})
+    website = ma.fields.String(allow_none=True, metadata={ABSENT: _WHOLE})
+    avatar_url = ma.fields.String(allow_none=True, metadata={ABSENT: _WHOLE})
+
+
+_WHOLE_TAGS = "unless whole tags are embedded (`include=tags`, or a single post)"
+
+
+class EmbeddedTagSchema(ma.Schema):
+    """One of a post's tags: `slug` and `name`, or the whole tag (no counts)."""
+
+    id = ma.fields.Integer(metadata={ABSENT: _WHOLE_TAGS})
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    description = ma.fields.String(metadata={ABSENT: _WHOLE_TAGS})
+
+
+SPARSE = "when `fields` leaves it out"
 
 
 class PostSchema(ma.Schema):
-    """A post as readers see it (`body` in Markdown is added for staff)."""
+    """A post as readers see it (`body` in Markdown is added for staff). With `fields`,
+    only the fields named come back, and always `id` and `slug`."""
 
     id = ma.fields.Integer(dump_only=True)
     slug = ma.fields.String()
-    title = ma.fields.String()
-    excerpt = ma.fields.Method("get_excerpt")
-    body = ma.fields.String(metadata={"description": "Markdown source (staff only)"})
+    title = ma.fields.String(metadata={ABSENT: SPARSE})
+    excerpt = ma.fields.Method("get_excerpt", metadata={ABSENT: SPARSE})
+    body = ma.fields.String(
+        metadata={
+            "description": "Markdown source",
+            ABSENT: f"{STAFF_ONLY}, and when `fields` is given",
+        }
+    )
     body_html = ma.fields.String(
-        metadata={"description": "Rendered, sanitised HTML (with formats=html, the default)"}
+        metadata={
+            "description": "Rendered, sanitised HTML (with formats=html, the default)",
+            ABSENT: "when `formats` leaves out html, or `fields` leaves it out",
+        }
     )
     plaintext = ma.fields.Method(
         "get_plaintext",
-        metadata={"description": "The body as plain text (with formats=plaintext)"},
+        metadata={
+            "description": "The body as plain text (with formats=plaintext)",
+            ABSENT: "unless `formats` names plaintext",
+        },
     )
-    status = ma.fields.String(validate=validate.OneOf(POST_STATUSES))
-    published_at = Timestamp(allow_none=True)
-    created_at = Timestamp()
-    updated_at = Timestamp()
+    status = ma.fields.String(validate=validate.OneOf(POST_STATUSES), metadata={ABSENT: SPARSE})
+    published_at = Timestamp(allow_none=True, metadata={ABSENT: SPARSE})
+    created_at = Timestamp(metadata={ABSENT: SPARSE})
+    updated_at = Timestamp(metadata={ABSENT: SPARSE})
     author = ma.fields.Nested(
-        AuthorSchema,
-        metadata={"description": "slug and name; the whole author with include=author"},
+        EmbeddedAuthorSchema,
+        metadata={
+            "description": "slug and name; the whole author with include=author",
+            ABSENT: SPARSE,
+        },
     )
     tags = ma.fields.List(
-        ma.fields.Nested(TagSchema),
-        metadata={"description": "slug and name of each; whole tags with include=tags"},
+        ma.fields.Nested(EmbeddedTagSchema),
+        metadata={
+            "description": "slug and name of each; whole tags with include=tags",
+            ABSENT: SPARSE,
+        },
     )
-    comment_count = ma.fields.Integer(metadata={"description": "Approved comments"})
-    comments_open = StrictBoolean()
-    url = ma.fields.Method("get_url", metadata={"description": "Public URL of the post"})
-    pingback_url = ma.fields.Method("get_pingback_url")
-    webmention_url = ma.fields.Method("get_webmention_url")
+    comment_count = ma.fields.Integer(metadata={"description": "Approved comments", ABSENT: SPARSE})
+    comments_open = StrictBoolean(metadata={ABSENT: SPARSE})
+    url = ma.fields.Method(
+        "get_url", metadata={"description": "Public URL of the post", ABSENT: SPARSE}
+    )
+    pingback_url = ma.fields.Method("get_pingback_url", metadata={ABSENT: SPARSE})
+    webmention_url = ma.fields.Method("get_webmention_url", metadata={ABSENT: SPARSE})
     # Ghost's content fields.
     custom_excerpt = ma.fields.Method(
         "get_custom_excerpt",
-        metadata={"description": "The excerpt as written (null: `excerpt` is generated)"},
+        metadata={
+            "description": "The excerpt as written (null: `excerpt` is generated)",
+            ABSENT: SPARSE,
+        },
     )
-    feature_image = ma.fields.String(allow_none=True)
-    feature_image_alt = ma.fields.String(allow_none=True)
-    feature_image_caption = ma.fields.String(allow_none=True)
-    featured = StrictBoolean()
-    meta_title = ma.fields.String(allow_none=True)
-    meta_description = ma.fields.String(allow_none=True)
-    og_image = ma.fields.String(allow_none=True)
-    og_title = ma.fields.String(allow_none=True)
-    og_description = ma.fields.String(allow_none=True)
-    twitter_image = ma.fields.String(allow_none=True)
-    twitter_title = ma.fields.String(allow_none=True)
-    twitter_description = ma.fields.String(allow_none=True)
-    canonical_url = ma.fields.String(allow_none=True)
+    feature_image = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    feature_image_alt = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    feature_image_caption = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    featured = StrictBoolean(metadata={ABSENT: SPARSE})
+    meta_title = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    meta_description = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    og_image = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    og_title = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    og_description = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    twitter_image = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    twitter_title = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    twitter_description = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
+    canonical_url = ma.fields.String(allow_none=True, metadata={ABSENT: SPARSE})
     reading_time = ma.fields.Integer(
-        metadata={"description": "Minutes to read (Ghost's count: 275 words a minute, images)"}
+        metadata={
+            "description": "Minutes to read (Ghost's count: 275 words a minute, images)",
+            ABSENT: SPARSE,
+        }
     )
-    visibility = ma.fields.String(validate=validate.OneOf(VISIBILITIES))
+    visibility = ma.fields.String(validate=validate.OneOf(VISIBILITIES), metadata={ABSENT: SPARSE})
 
     def get_excerpt(self, post) -> str:
         return post.excerpt or post.auto_excerpt
@@ -222,12 +304,25 @@ class PostPatchSchema(PostWriteSchema):
     comments_open = StrictBoolean()
 
 
-class AuthorPatchSchema(AuthorSchema):
+class AuthorPatchSchema(AuthorWriteSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
 
 
-class TagPatchSchema(TagSchema):
+class TagPatchSchema(TagWriteSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
+
+
+SPARSE_FIELDS = (
+    "Only these fields, comma-separated (a sparse fieldset); `id` and `slug` always come "
+    f"back. Any of: {', '.join(POST_FIELDS)}"
+)
+
+
+def _with_identity(self, data: dict, **kwargs) -> dict:
+    """A sparse post still names itself: `fields` always includes `id` and `slug`."""
+    if data["fields"]:
+        data["fields"] = tuple(dict.fromkeys(("id", "slug", *data["fields"])))
+    return data
 
 
 class PageWriteSchema(PostWriteSchema):
@@ -260,28 +355,35 @@ class PostListArgs(PageArgsSchema):
         validate=validate.OneOf(SORTS),
         metadata={"description": "Order, `-` for descending; default newest first (-published_at)"},
     )
-    formats = CommaList(FORMATS, load_default=("html",))
+    formats = CommaList(
+        FORMATS,
+        load_default=lambda: ("html",),
+        metadata={"description": "html (the default), plaintext, or html,plaintext"},
+    )
     q = ma.fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Full-text search over title and body"},
     )
     published_after = Timestamp()
     published_before = Timestamp()
-    include = CommaList(("author", "tags"), load_default=())
-    fields = CommaList(
-        POST_FIELDS,
-        load_default=(),
-        metadata={"description": "Only these fields, comma-separated (sparse fieldset)"},
-    )
+    include = CommaList(("author", "tags"))
+    fields = CommaList(POST_FIELDS, metadata={"description": SPARSE_FIELDS})
     status = ma.fields.String(
         validate=validate.OneOf((*POST_STATUSES, "any")),
         metadata={"description": "Staff only: draft, scheduled, published or any"},
     )
 
+    _always_named = ma.post_load(_with_identity)
+
 
 class PostReadArgs(ma.Schema):
-    fields = CommaList(POST_FIELDS, load_default=())
-    formats = CommaList(FORMATS, load_default=("html",))
+    fields = CommaList(POST_FIELDS, metadata={"description": SPARSE_FIELDS})
+    formats = CommaList(
+        FORMATS,
+        load_default=lambda: ("html",),
+        metadata={"description": "html (the default), plaintext, or html,plaintext"},
+    )
+    _always_named = ma.post_load(_with_identity)
 
 
 PostPage = page_schema(PostSchema, "PostPage")

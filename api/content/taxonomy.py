@@ -47,7 +47,9 @@ class _Taxonomy:
         self.to_event = to_event
         self.created_event, self.updated_event, self.deleted_event = recorded
 
-    def list(self, *, limit: int, cursor: str | None, codec: CursorCodec) -> Page:
+    def list(
+        self, *, limit: int, cursor: str | None, codec: CursorCodec, count: bool = False
+    ) -> Page:
         keys = [SortKey(self.model.slug, kind="str")]
         page = paginate(
             db.session,
@@ -56,6 +58,7 @@ class _Taxonomy:
             limit=limit,
             cursor=cursor,
             codec=codec,
+            count=count,
             key_of=lambda row: [row.slug],
         )
         self.attach_counts(page.items)

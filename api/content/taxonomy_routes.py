@@ -12,9 +12,11 @@ from api.content.schemas import (
     AuthorPage,
     AuthorPatchSchema,
     AuthorSchema,
+    AuthorWriteSchema,
     TagPage,
     TagPatchSchema,
     TagSchema,
+    TagWriteSchema,
 )
 from api.content.taxonomy import authors, tags
 from api.content.views import author_schema, tag_schema
@@ -47,19 +49,29 @@ class Authors(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AuthorPage)
     @problems(blp, 400, 401, 422)
+    @blp.doc(operationId="listAuthors")
     def get(self, args):
-        """List authors by slug, with their published post counts"""
-        page = authors.list(limit=args["limit"], cursor=args["cursor"], codec=_codec("authors"))
+        """List authors by slug, with their published post counts
+
+        Public. Each author with the count of their published posts; `email` only for staff.
+        """
+        page = authors.list(
+            limit=args["limit"], cursor=args["cursor"], count=args["count"], codec=_codec("authors")
+        )
         schema = author_schema(staff=current_actor() is not None, many=True)
         return page_body(page, schema.dump)
 
     @staff(blp)
     @requires(Permission.WRITE_TAXONOMY)
-    @blp.arguments(AuthorSchema)
+    @blp.arguments(AuthorWriteSchema)
     @blp.response(201, AuthorSchema)
     @problems(blp, 400, 401, 403, 409, 413, 422)
+    @blp.doc(operationId="createAuthor")
     def post(self, data):
-        """Create an author"""
+        """Create an author
+
+        Staff (admin, editor). The slug is made from the name unless given; a taken slug is a 409.
+        """
         with unit_of_work():
             author = authors.create(current_actor(), data)
         return created(_author_view(author), url_for("taxonomy.Author", slug=author.slug))
@@ -70,8 +82,12 @@ class Authors(MethodView):
 class Author(MethodView):
     @blp.response(200, AuthorSchema)
     @problems(blp, 401, 404)
+    @blp.doc(operationId="getAuthor")
     def get(self, slug):
-        """Read one author (email for staff only)"""
+        """Read one author (email for staff only)
+
+        Public, with the count of their published posts; `email` only for staff.
+        """
         author = authors.get(slug)
         return json_response(author_schema(staff=current_actor() is not None).dump(author))
 
@@ -80,8 +96,12 @@ class Author(MethodView):
     @blp.arguments(AuthorPatchSchema)
     @blp.response(200, AuthorSchema)
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
+    @blp.doc(operationId="updateAuthor")
     def patch(self, changes, slug):
-        """Change an author; If-Match guards against lost updates"""
+        """Change an author; If-Match guards against lost updates
+
+        Staff (admin, editor). Only the fields sent change; `If-Match` refuses lost updates.
+        """
         with unit_of_work():
             author = authors.update(current_actor(), slug, changes, if_match_guard(_author_view))
         return json_response(_author_view(author))
@@ -90,8 +110,12 @@ class Author(MethodView):
     @requires(Permission.WRITE_TAXONOMY)
     @blp.response(204)
     @problems(blp, 401, 403, 404, 409, 412)
+    @blp.doc(operationId="deleteAuthor")
     def delete(self, slug):
-        """Delete an author who has no posts"""
+        """Delete an author who has no posts
+
+        Staff (admin, editor). An author with posts is a 409: move or delete the posts first.
+        """
         with unit_of_work():
             authors.delete(current_actor(), slug, if_match_guard(_author_view))
 
@@ -102,18 +126,28 @@ class Tags(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TagPage)
     @problems(blp, 400, 401, 422)
+    @blp.doc(operationId="listTags")
     def get(self, args):
-        """List tags by slug, with their published post counts"""
-        page = tags.list(limit=args["limit"], cursor=args["cursor"], codec=_codec("tags"))
+        """List tags by slug, with their published post counts
+
+        Public. Each tag with the count of its published posts.
+        """
+        page = tags.list(
+            limit=args["limit"], cursor=args["cursor"], count=args["count"], codec=_codec("tags")
+        )
         return page_body(page, tag_schema(many=True).dump)
 
     @staff(blp)
     @requires(Permission.WRITE_TAXONOMY)
-    @blp.arguments(TagSchema)
+    @blp.arguments(TagWriteSchema)
     @blp.response(201, TagSchema)
     @problems(blp, 400, 401, 403, 409, 413, 422)
+    @blp.doc(operationId="createTag")
     def post(self, data):
-        """Create a tag"""
+        """Create a tag
+
+        Staff (admin, editor). Naming a new tag on a post creates it too.
+        """
         with unit_of_work():
             tag = tags.create(current_actor(), data)
         return created(_tag_view(tag), url_for("taxonomy.Tag", slug=tag.slug))
@@ -124,8 +158,12 @@ class Tags(MethodView):
 class Tag(MethodView):
     @blp.response(200, TagSchema)
     @problems(blp, 401, 404)
+    @blp.doc(operationId="getTag")
     def get(self, slug):
-        """Read one tag with its published post count"""
+        """Read one tag with its published post count
+
+        Public, with the count of its published posts.
+        """
         return json_response(_tag_view(tags.get(slug)))
 
     @staff(blp)
@@ -133,8 +171,12 @@ class Tag(MethodView):
     @blp.arguments(TagPatchSchema)
     @blp.response(200, TagSchema)
     @problems(blp, 400, 401, 403, 404, 409, 412, 413, 422)
+    @blp.doc(operationId="updateTag")
     def patch(self, changes, slug):
-        """Change a tag; If-Match guards against lost updates"""
+        """Change a tag; If-Match guards against lost updates
+
+        Staff (admin, editor). Only the fields sent change; `If-Match` refuses lost updates.
+        """
         with unit_of_work():
             tag = tags.update(current_actor(), slug, changes, if_match_guard(_tag_view))
         return json_response(_tag_view(tag))
@@ -143,7 +185,11 @@ class Tag(MethodView):
     @requires(Permission.WRITE_TAXONOMY)
     @blp.response(204)
     @problems(blp, 401, 403, 404, 412)
+    @blp.doc(operationId="deleteTag")
     def delete(self, slug):
-        """Delete a tag (its posts keep their other tags)"""
+        """Delete a tag (its posts keep their other tags)
+
+        Staff (admin, editor). The tag leaves its posts, which keep their other tags.
+        """
         with unit_of_work():
             tags.delete(current_actor(), slug, if_match_guard(_tag_view))

@@ -23,8 +23,13 @@ class Events(MethodView):
     @blp.arguments(EventFeedArgs, location="query")
     @blp.response(200, EventPage)
     @problems(blp, 401, 403, 422)
+    @blp.doc(operationId="listEvents")
     def get(self, args):
-        """List events after an id, oldest first (catch up or replay)"""
+        """List events after an id, oldest first (catch up or replay)
+
+        Admin or event-reader. The events webhooks deliver, in commit order: pass the last `id` you
+        processed as `after` to catch up after downtime, and `types` to narrow them.
+        """
         patterns = [p.strip() for p in args.get("types", "").split(",") if p.strip()]
         events = feed.feed_rows(args["after"], args["limit"], patterns)
         body = {"items": [feed_item(event) for event in events], "next": None}

@@ -37,4 +37,4 @@ class EventFeedArgs(ma.Schema):
     )
 
 
-EventPage = page_schema(EventSchema, "EventPage")
+EventPage = page_schema(EventSchema, "EventPage", keyset=False)  # paged by `after`

@@ -60,8 +60,13 @@ class XmlRpc(MethodView):
         },
     )
     @problems(blp, 413, 429)
+    @blp.doc(operationId="receivePingback")
     def post(self):
-        """Receive a pingback (XML-RPC pingback.ping)"""
+        """Receive a pingback (XML-RPC pingback.ping)
+
+        Public, for other sites (the Pingback 1.0 specification): rate limited per client address.
+        Answers are XML-RPC, faults included.
+        """
         body = request.get_data(cache=False)
         if not body.strip() or request.mimetype not in ("", "text/xml", "application/xml"):
             # Not an XML-RPC call at all: an HTTP error, not an XML-RPC fault.
@@ -84,8 +89,14 @@ class Webmention(MethodView):
         "source equal to the target",
     )
     @problems(blp, 413, 429)
+    @blp.doc(operationId="receiveWebmention")
     def post(self, form):
-        """Receive a Webmention; the source is verified asynchronously"""
+        """Receive a Webmention; the source is verified asynchronously
+
+        Public, for other sites (W3C Webmention): form-encoded `source` and `target`; the worker
+        fetches the source and checks it links the target before an entry is added. Rate limited per
+        client address.
+        """
         with unit_of_work():
             incoming.receive_webmention(form["source"].strip(), form["target"].strip(), client_ip())
         body = {"status": "queued", "detail": "The source will be checked for a link shortly."}
@@ -102,10 +113,20 @@ class PostLinkbacks(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, OutgoingLinkbackPage)
     @problems(blp, 400, 401, 403, 404, 422)
+    @blp.doc(operationId="listLinkbacks")
     def get(self, args, slug):
-        """List the other sites a post links and what pinging each of them gave"""
+        """List the other sites a post links and what pinging each of them gave
+
+        Staff who may read the post. What sending Webmentions and pingbacks for each link gave,
+        retries included.
+        """
         codec = CursorCodec(current_app.config["SECRET_KEY"], "outgoing-linkbacks")
         page = services.list_outgoing(
-            current_actor(), slug, limit=args["limit"], cursor=args["cursor"], codec=codec
+            current_actor(),
+            slug,
+            limit=args["limit"],
+            cursor=args["cursor"],
+            count=args["count"],
+            codec=codec,
         )
         return page_body(page, _outgoing.dump)

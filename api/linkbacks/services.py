@@ -175,7 +175,13 @@ def _forget_post(post_id: int) -> None:
 
 
 def list_outgoing(
-    actor: Actor | None, slug: str, *, limit: int, cursor: str | None, codec: CursorCodec
+    actor: Actor | None,
+    slug: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """The other sites a post links, and what pinging each gave, in link order."""
     post_id = get_post(actor, slug).id
@@ -186,5 +192,6 @@ def list_outgoing(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda row: [row.id],
     )

@@ -79,7 +79,10 @@ class Media(MethodView):
     @blp.response(200, MediaPage)
     @problems(blp, 400, 401, 403, 422)
     def get(self, args):
-        """List uploaded images, newest first"""
+        """List uploaded images, newest first
+
+        Staff only: each image with its URL, size, type and the smaller copies for srcset.
+        """
         page = services.list_media(
             current_actor(),
             limit=args["limit"],
@@ -109,7 +112,12 @@ class Media(MethodView):
         },
     )
     def post(self, data):
-        """Upload an image: checked, stripped of its metadata, stored with smaller copies"""
+        """Upload an image: checked, stripped of its metadata, stored with smaller copies
+
+        A multipart form with one part named `file`: JPEG, PNG or WebP, decoded to check
+        what it really is (the name and declared type are not trusted), re-encoded without
+        EXIF, and stored with copies at the configured widths (never upscaled).
+        """
         upload = data["file"]
         item = uploads.upload_image(
             current_actor(), upload.read(), upload.filename, upload.mimetype
@@ -125,7 +133,10 @@ class MediaItemView(MethodView):
     @blp.response(200, MediaSchema)
     @problems(blp, 401, 403, 404)
     def get(self, media_id):
-        """Read one uploaded image"""
+        """Read one uploaded image
+
+        Its URL and the URLs of its smaller copies, served with long immutable caching.
+        """
         return json_response(represent(services.get_media(current_actor(), media_id)))
 
     @blp.doc(operationId="deleteMedia")
@@ -134,7 +145,10 @@ class MediaItemView(MethodView):
     @blp.response(204)
     @problems(blp, 401, 403, 404, 409, descriptions={409: "A post or page shows this image"})
     def delete(self, media_id):
-        """Delete an image and its files (refused while a post or page shows it)"""
+        """Delete an image and its files (refused while a post or page shows it)
+
+        409 while a post's or page's feature_image, og_image or twitter_image names it.
+        """
         uploads.delete_media(current_actor(), media_id)
 
 

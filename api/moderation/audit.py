@@ -75,7 +75,9 @@ class LogFilters:
     actor: str | None = None  # token name
 
 
-def list_log(filters: LogFilters, *, limit: int, cursor: str | None, codec: CursorCodec) -> Page:
+def list_log(
+    filters: LogFilters, *, limit: int, cursor: str | None, codec: CursorCodec, count: bool = False
+) -> Page:
     """Newest first, keyset on id; each filter has an (x, id) index."""
     query = select(ModerationLogEntry)
     if filters.comment_id is not None:
@@ -91,5 +93,6 @@ def list_log(filters: LogFilters, *, limit: int, cursor: str | None, codec: Curs
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda entry: [entry.id],
     )

@@ -66,7 +66,13 @@ class Decision:
 
 
 def list_queue(
-    filters: QueueFilters, settings: Settings, *, limit: int, cursor: str | None, codec: CursorCodec
+    filters: QueueFilters,
+    settings: Settings,
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """One page of the queue, oldest first unless asked otherwise."""
     post_id = None
@@ -88,6 +94,7 @@ def list_queue(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
     )
     page.items = with_context(page.items, settings)
     return page

@@ -87,8 +87,13 @@ class Queue(MethodView):
     @blp.arguments(QueueArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, ModerationPage)
     @problems(blp, 400, 401, 403, 422)
+    @blp.doc(operationId="listModerationComments")
     def get(self, args):
-        """List the queue (pending by default), oldest first, with private data"""
+        """List the queue (pending by default), oldest first, with private data
+
+        Moderator or admin. Comments of one status (pending by default) with their private data, the
+        rules that held them and any claim; filter by post, type, rule or time.
+        """
         filters = moderation.QueueFilters(
             status=args["status"],
             post=args.get("post"),
@@ -103,6 +108,7 @@ class Queue(MethodView):
             _settings(),
             limit=args["limit"],
             cursor=args["cursor"],
+            count=args["count"],
             codec=_codec(f"moderation-{args['order']}"),
         )
         return page_body(page, lambda items: [item_view(item) for item in items])
@@ -114,8 +120,13 @@ class QueueComment(MethodView):
     @requires(Permission.MODERATE)
     @blp.response(200, ModerationCommentSchema)
     @problems(blp, 401, 403, 404)
+    @blp.doc(operationId="getModerationComment")
     def get(self, comment_id):
-        """Read one comment with its private data and ETag"""
+        """Read one comment with its private data and ETag
+
+        Moderator or admin. Its `ETag` (also in the body as `etag`) goes in `If-Match` when
+        deciding.
+        """
         body = item_view(moderation.get_item(comment_id, _settings()))
         return json_response(body, 200, {"ETag": body["etag"]})
 
@@ -133,6 +144,7 @@ class QueueComment(MethodView):
             422: "Invalid fields, or `block_author` without status spam",
         },
     )
+    @blp.doc(operationId="decideComment")
     def patch(self, data, comment_id):
         """Decide on one comment: approve, spam, trash or back to pending (If-Match)
 
@@ -166,8 +178,13 @@ class Batch(MethodView):
             412: "A comment changed while the batch was applied; nothing was changed",
         },
     )
+    @blp.doc(operationId="decideComments")
     def post(self, data):
-        """Decide on up to 500 comments at once: all of them or none"""
+        """Decide on up to 500 comments at once: all of them or none
+
+        Moderator or admin. Every comment gets the same decision in one transaction, or none does: a
+        409 lists each refused id and why.
+        """
         with unit_of_work():
             batch_id, ids = moderation.decide_batch(
                 current_actor(),
@@ -185,8 +202,12 @@ class Counts(MethodView):
     @requires(Permission.MODERATE)
     @blp.response(200, CountsSchema)
     @problems(blp, 401, 403)
+    @blp.doc(operationId="getModerationCounts")
     def get(self):
-        """Count the comments of each status (one read of a four-row table)"""
+        """Count the comments of each status (one read of a four-row table)
+
+        Moderator or admin. One read of a four-row table, kept by every change of status.
+        """
         return json_response(moderation.counts())
 
 
@@ -197,6 +218,7 @@ class Claims(MethodView):
     @blp.arguments(ClaimArgsSchema)
     @blp.response(200, ClaimResultSchema)
     @problems(blp, 400, 401, 403, 413, 422)
+    @blp.doc(operationId="claimComments")
     def post(self, data):
         """Claim the oldest pending comments nobody else holds, for the lease period
 
@@ -213,8 +235,12 @@ class Claims(MethodView):
     @requires(Permission.MODERATE)
     @blp.response(204)
     @problems(blp, 401, 403)
+    @blp.doc(operationId="releaseClaims")
     def delete(self):
-        """Release all of the caller's claims"""
+        """Release all of the caller's claims
+
+        Moderator or admin. The released comments are free for other moderators at once.
+        """
         with unit_of_work():
             claims.release(current_actor())
 
@@ -226,14 +252,23 @@ class Log(MethodView):
     @blp.arguments(LogArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, LogPage)
     @problems(blp, 400, 401, 403, 422)
+    @blp.doc(operationId="listModerationLog")
     def get(self, args):
-        """List the moderation log, newest first: who decided what, when, and why"""
+        """List the moderation log, newest first: who decided what, when, and why
+
+        Moderator or admin. Every decision, newest first, with who made it (or the system), the
+        statuses before and after, and the reason given.
+        """
         filters = audit.LogFilters(
             comment_id=args.get("comment_id"),
             batch_id=args.get("batch_id"),
             actor=args.get("actor"),
         )
         page = audit.list_log(
-            filters, limit=args["limit"], cursor=args["cursor"], codec=_codec("moderation-log")
+            filters,
+            limit=args["limit"],
+            cursor=args["cursor"],
+            count=args["count"],
+            codec=_codec("moderation-log"),
         )
         return page_body(page, lambda entries: [_log_view(e) for e in entries])

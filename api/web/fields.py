@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import marshmallow as ma
+
+from api.web.conventions import ABSENT
 
 
 def rfc3339(value: datetime | None) -> str | None:
@@ -36,19 +39,27 @@ class Timestamp(ma.fields.DateTime):
 
 
 class CommaList(ma.fields.Field):
-    """A query parameter like `include=author,tags`, checked against allowed words."""
+    """A query parameter like `include=author,tags`, checked against allowed words.
+
+    The contract types it as a string with a pattern of those words: generators then
+    send it as it is, where an array would be exploded into repeated parameters.
+    """
 
     def __init__(self, choices: tuple[str, ...], **kwargs):
         self.choices = choices
+        word = "|".join(re.escape(choice) for choice in choices)
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("description", f"Comma-separated: {', '.join(choices)}")
+        metadata.update(type="string", pattern=f"^(({word})(,({word}))*)?$")
+        kwargs.setdefault("load_default", tuple)  # a callable: no `default: []` in the contract
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, ...]:
         if not isinstance(value, str):
             raise ma.ValidationError("Must be a comma-separated string.")
-        words = tuple(dict.fromkeys(w.strip() for w in value.split(",") if w.strip()))
-        unknown = [w for w in words if w not in self.choices]
+        # Exactly what the contract's pattern says: words and commas, nothing else.
+        words = tuple(dict.fromkeys(value.split(","))) if value else ()
+        unknown = [repr(w) for w in words if w not in self.choices]
         if unknown:
             raise ma.ValidationError(
                 f"Unknown value(s) {', '.join(unknown[:5])}; allowed: {', '.join(self.choices)}."
@@ -56,18 +67,51 @@ class CommaList(ma.fields.Field):
         return words
 
 
-def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """A page of a collection: the items and the URL of the next page (or null)."""
-    return ma.Schema.from_dict(
-        {
-            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
-            "next": ma.fields.String(
+def page_schema(item_schema: type[ma.Schema], name: str, *, keyset: bool = True) -> type[ma.Schema]:
+    """A page of a collection: the items, the next page's URL (also in `Link`) and, for
+    keyset collections, the cursors of the next and previous pages and, on request, the
+    count of the whole collection."""
+    fields = {
+        "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+        "next": ma.fields.String(
+            allow_none=True,
+            metadata={"description": "URL of the next page (null on the last); also in Link"},
+        ),
+    }
+    if keyset:
+        fields |= {
+            "next_cursor": ma.fields.String(
                 allow_none=True,
-                metadata={"description": "URL of the next page; also in the Link header"},
+                metadata={"description": "Pass as `cursor` for the next page (null on the last)"},
             ),
-        },
-        name=name,
-    )
+            "prev": ma.fields.String(
+                allow_none=True,
+                metadata={
+                    "description": "URL of the previous page (null on the first); also in Link"
+                },
+            ),
+            "prev_cursor": ma.fields.String(
+                allow_none=True,
+                metadata={
+                    "description": "Pass as `cursor` for the previous page (null on the first)"
+                },
+            ),
+            "total": ma.fields.Integer(
+                metadata={
+                    "description": "How many items the whole collection (with these filters) "
+                    "holds, counted exactly",
+                    ABSENT: "unless `count=true` was asked for",
+                }
+            ),
+        }
+    return ma.Schema.from_dict(fields, name=name)
+
+
+class QueryBoolean(ma.fields.Boolean):
+    """`true` or `false` in a query string, and nothing else (the contract's boolean)."""
+
+    truthy = frozenset({"true"})
+    falsy = frozenset({"false"})
 
 
 class StrictBoolean(ma.fields.Boolean):
@@ -93,5 +137,12 @@ class PageArgsSchema(ma.Schema):
     cursor = ma.fields.String(
         load_default=None,
         validate=ma.validate.Length(max=512),
-        metadata={"description": "Opaque cursor from the previous page's `next`"},
+        metadata={"description": "`next_cursor` or `prev_cursor` of the page you hold"},
+    )
+    count = QueryBoolean(
+        load_default=False,
+        metadata={
+            "description": "true: add `total`, the exact count of the collection (one more "
+            "query; leave it out when you do not show it)"
+        },
     )

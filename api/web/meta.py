@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from copy import deepcopy
 from functools import lru_cache
 
 import marshmallow as ma
@@ -11,6 +13,8 @@ from sqlalchemy import text
 
 from api.infra.database import db
 from api.infra.unit_of_work import end_reads
+from api.web import conventions
+from api.web.contract import problems
 from api.web.parsing import Blueprint
 from api.web.problems import problem
 
@@ -23,6 +27,7 @@ class HealthSchema(ma.Schema):
 
 
 @blp.route("/healthz")
+@blp.doc(operationId="getHealth", description="Liveness: 200 while the process answers.")
 @blp.response(200, HealthSchema)
 def healthz():
     """The process is up"""
@@ -30,8 +35,13 @@ def healthz():
 
 
 @blp.route("/readyz")
+@blp.doc(
+    operationId="getReadiness",
+    description="Readiness: 200 when the database (and Redis, when configured) answer; "
+    "503 naming what is unreachable otherwise.",
+)
 @blp.response(200, HealthSchema)
-@blp.alt_response(503, description="A dependency is unreachable")
+@problems(blp, 503, descriptions={503: "A dependency is unreachable"})
 def readyz():
     """The database (and Redis, when configured) answer"""
     checks = {}
@@ -57,26 +67,69 @@ def readyz():
     return {"status": "ok", "checks": checks}
 
 
+SERVERS = [
+    {
+        "url": "/",
+        "description": "The host that serves this document (MARGINALIA_API_URL); "
+        "`marginalia serve` listens on http://127.0.0.1:8000 by default",
+    }
+]
+
+
 def openapi_document(app) -> str:
     """The OpenAPI contract as YAML, exactly as committed in openapi.yaml."""
     return _render(id(app), app)
 
 
+def openapi_dict(app) -> dict:
+    """The OpenAPI contract as data (a fresh copy the caller may change)."""
+    return deepcopy(_build(id(app), app))
+
+
+@lru_cache(maxsize=4)
+def _build(_key, app) -> dict:
+    document = deepcopy(app.extensions["openapi"].spec.to_dict())
+    document = {"openapi": document.pop("openapi"), **document, "servers": SERVERS}
+    return conventions.finish(document)
+
+
 @lru_cache(maxsize=4)
 def _render(_key, app) -> str:
-    spec = app.extensions["openapi"].spec.to_dict()
-    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(_build(_key, app), sort_keys=False, allow_unicode=True, width=100)
+
+
+@lru_cache(maxsize=4)
+def _render_json(_key, app) -> str:
+    return json.dumps(_build(_key, app), ensure_ascii=False, indent=1)
 
 
 @blp.route("/openapi.yaml")
 @blp.doc(
+    operationId="getOpenApiYaml",
+    description="This document, as committed in the repository's openapi.yaml.",
     responses={
         "200": {
             "description": "This contract",
             "content": {"application/yaml": {"schema": {"type": "object"}}},
         }
-    }
+    },
 )
 def openapi_yaml():
-    """The OpenAPI 3.1 contract of this API"""
+    """The OpenAPI 3.1 contract of this API, as YAML"""
     return Response(openapi_document(current_app), mimetype="application/yaml")
+
+
+@blp.route("/openapi.json")
+@blp.doc(
+    operationId="getOpenApiJson",
+    description="The same document as `/openapi.yaml`, as JSON (for tools that read only JSON).",
+    responses={
+        "200": {
+            "description": "This contract",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def openapi_json():
+    """The OpenAPI 3.1 contract of this API, as JSON"""
+    return Response(_render_json(id(current_app), current_app), mimetype="application/json")

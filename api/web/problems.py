@@ -15,6 +15,7 @@ from flask import Response, g, json
 from werkzeug.exceptions import HTTPException
 
 from api.errors import DomainError
+from api.web.conventions import ABSENT
 
 PROBLEM_MIMETYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -29,7 +30,10 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "What went wrong with this request"})
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
-        metadata={"description": "Field name -> messages (422 only)"},
+        metadata={
+            "description": "Field name -> messages (422; a refused batch's 409: id -> why)",
+            ABSENT: "on other problems",
+        },
     )
     request_id = ma.fields.String(metadata={"description": "The X-Request-ID of the request"})
 

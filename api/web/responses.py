@@ -9,20 +9,35 @@ from flask import Response, current_app, request
 from api.infra.pagination import Page
 
 
-def page_body(page: Page, dump) -> tuple[dict, int, dict]:
-    """A collection page: `{"items", "next"}` plus `Link: <next>; rel="next"` (RFC 8288).
+def page_body(page: Page, dump) -> Response:
+    """A collection page: `{"items", "next", "next_cursor", "prev", "prev_cursor"}` (and
+    `total` when counted), with `Link: <next>; rel="next", <prev>; rel="prev"` (RFC 8288).
 
-    The next URL is relative to this API's root, so it is right behind any proxy.
+    The URLs are relative to this API's root, so they are right behind any proxy.
     """
-    body = {"items": dump(page.items), "next": None}
-    headers = {}
-    if page.next_cursor:
-        args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-        args.append(("cursor", page.next_cursor))
-        next_url = f"{request.path}?{urlencode(args)}"
-        body["next"] = next_url
-        headers["Link"] = f'<{next_url}>; rel="next"'
-    return json_response(body, 200, headers)
+    next_url, prev_url = _page_url(page.next_cursor), _page_url(page.prev_cursor)
+    body = {
+        "items": dump(page.items),
+        "next": next_url,
+        "next_cursor": page.next_cursor,
+        "prev": prev_url,
+        "prev_cursor": page.prev_cursor,
+    }
+    if page.total is not None:
+        body["total"] = page.total
+    links = [
+        f'<{url}>; rel="{rel}"' for url, rel in ((next_url, "next"), (prev_url, "prev")) if url
+    ]
+    return json_response(body, 200, {"Link": ", ".join(links)} if links else None)
+
+
+def _page_url(cursor: str | None) -> str | None:
+    """This request's URL with another cursor (its other arguments kept as given)."""
+    if not cursor:
+        return None
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+    args.append(("cursor", cursor))
+    return f"{request.path}?{urlencode(args)}"
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:

@@ -23,6 +23,7 @@ from api.webhooks.schemas import (
     EndpointPatchSchema,
     EndpointSchema,
     EndpointWithSecretSchema,
+    EndpointWriteSchema,
     ResendFailedSchema,
     ResentSchema,
 )
@@ -94,20 +95,32 @@ class WebhookEndpoints(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, EndpointPage)
     @problems(blp, 400, 401, 403, 422)
+    @blp.doc(operationId="listWebhooks")
     def get(self, args):
-        """List webhook endpoints"""
+        """List webhook endpoints
+
+        Admin. Every endpoint, secrets left out.
+        """
         page = services.list_endpoints(
-            limit=args["limit"], cursor=args["cursor"], codec=_codec("webhooks")
+            limit=args["limit"],
+            cursor=args["cursor"],
+            count=args["count"],
+            codec=_codec("webhooks"),
         )
         return page_body(page, lambda items: _endpoint.dump(items, many=True))
 
     @staff(blp)
     @requires(Permission.MANAGE_WEBHOOKS)
-    @blp.arguments(EndpointSchema)
+    @blp.arguments(EndpointWriteSchema)
     @blp.response(201, EndpointWithSecretSchema)
     @problems(blp, 400, 401, 403, 413, 422)
+    @blp.doc(operationId="createWebhook")
     def post(self, data):
-        """Register an endpoint; its signing secret is in this response only"""
+        """Register an endpoint; its signing secret is in this response only
+
+        Admin. The URL must pass the outbound guard (no internal addresses). The signing secret is
+        in this answer only.
+        """
         with unit_of_work():
             endpoint, secret = services.create_endpoint(data)
         return created(_secret_view(endpoint, secret), _location(endpoint))
@@ -119,8 +132,12 @@ class WebhookEndpoint(MethodView):
     @requires(Permission.MANAGE_WEBHOOKS)
     @blp.response(200, EndpointSchema)
     @problems(blp, 401, 403, 404)
+    @blp.doc(operationId="getWebhook")
     def get(self, endpoint_id):
-        """Read an endpoint (why it was disabled, since when it fails)"""
+        """Read an endpoint (why it was disabled, since when it fails)
+
+        Admin. Its subscription, whether it is active, and why and since when it fails.
+        """
         return json_response(_view(services.get_endpoint(endpoint_id)))
 
     @staff(blp)
@@ -128,8 +145,13 @@ class WebhookEndpoint(MethodView):
     @blp.arguments(EndpointPatchSchema)
     @blp.response(200, EndpointSchema)
     @problems(blp, 400, 401, 403, 404, 412, 413, 422)
+    @blp.doc(operationId="updateWebhook")
     def patch(self, changes, endpoint_id):
-        """Change an endpoint; `active: true` re-enables a disabled one"""
+        """Change an endpoint; `active: true` re-enables a disabled one
+
+        Admin. Only the fields sent change; `active: true` re-enables a disabled endpoint and sends
+        what is still pending. `If-Match` refuses lost updates.
+        """
         with unit_of_work():
             endpoint = services.update_endpoint(endpoint_id, changes, if_match_guard(_view))
         return json_response(_view(endpoint))
@@ -138,8 +160,12 @@ class WebhookEndpoint(MethodView):
     @requires(Permission.MANAGE_WEBHOOKS)
     @blp.response(204)
     @problems(blp, 401, 403, 404, 412)
+    @blp.doc(operationId="deleteWebhook")
     def delete(self, endpoint_id):
-        """Delete an endpoint with its deliveries and their log"""
+        """Delete an endpoint with its deliveries and their log
+
+        Admin. Pending deliveries are dropped with the endpoint.
+        """
         with unit_of_work():
             services.delete_endpoint(endpoint_id, if_match_guard(_view))
 
@@ -150,8 +176,13 @@ class WebhookSecret(MethodView):
     @requires(Permission.MANAGE_WEBHOOKS)
     @blp.response(200, EndpointWithSecretSchema)
     @problems(blp, 401, 403, 404)
+    @blp.doc(operationId="rotateWebhookSecret")
     def post(self, endpoint_id):
-        """Rotate the secret; the old one keeps signing during the overlap (24 h)"""
+        """Rotate the secret; the old one keeps signing during the overlap (24 h)
+
+        Admin. The new secret is in this answer only; deliveries carry both signatures until
+        `previous_secret_expires_at`.
+        """
         with unit_of_work():
             endpoint, secret = services.rotate_secret(endpoint_id)
         return json_response(_secret_view(endpoint, secret))
@@ -163,8 +194,13 @@ class WebhookTest(MethodView):
     @requires(Permission.MANAGE_WEBHOOKS)
     @blp.response(202, DeliverySchema)
     @problems(blp, 401, 403, 404, 409)
+    @blp.doc(operationId="testWebhook")
     def post(self, endpoint_id):
-        """Send a `webhook.test` event to this endpoint only"""
+        """Send a `webhook.test` event to this endpoint only
+
+        Admin. Records a `webhook.test` event delivered to this endpoint only (it also shows in the
+        event feed); 409 when the endpoint is disabled.
+        """
         with unit_of_work():
             delivery = services.send_test(endpoint_id)
         return json_response(_delivery.dump(delivery), 202)
@@ -177,13 +213,19 @@ class WebhookDeliveries(MethodView):
     @blp.arguments(DeliveryListArgs, location="query")
     @blp.response(200, DeliveryPage)
     @problems(blp, 400, 401, 403, 404, 422)
+    @blp.doc(operationId="listWebhookDeliveries")
     def get(self, args, endpoint_id):
-        """List an endpoint's deliveries with their attempts, newest event first"""
+        """List an endpoint's deliveries with their attempts, newest event first
+
+        Admin. Deliveries with every attempt, newest event first; `status=failed` lists what to
+        resend.
+        """
         page = services.list_deliveries(
             endpoint_id,
             args.get("status"),
             limit=args["limit"],
             cursor=args["cursor"],
+            count=args["count"],
             codec=_codec(f"webhook-deliveries:{endpoint_id}"),
         )
         return page_body(page, lambda items: _delivery.dump(items, many=True))
@@ -195,8 +237,12 @@ class WebhookDelivery(MethodView):
     @requires(Permission.MANAGE_WEBHOOKS)
     @blp.response(200, DeliverySchema)
     @problems(blp, 401, 403, 404)
+    @blp.doc(operationId="getWebhookDelivery")
     def get(self, endpoint_id, delivery_id):
-        """Read one delivery with every attempt"""
+        """Read one delivery with every attempt
+
+        Admin. A delivery with every attempt made.
+        """
         return json_response(_delivery.dump(services.get_delivery(endpoint_id, delivery_id)))
 
 
@@ -206,8 +252,12 @@ class WebhookResend(MethodView):
     @requires(Permission.MANAGE_WEBHOOKS)
     @blp.response(202, DeliverySchema)
     @problems(blp, 401, 403, 404, 409)
+    @blp.doc(operationId="resendWebhookDelivery")
     def post(self, endpoint_id, delivery_id):
-        """Send a delivery again now (same `webhook-id`), with a fresh retry schedule"""
+        """Send a delivery again now (same `webhook-id`), with a fresh retry schedule
+
+        Admin. The same event and `webhook-id`, with a fresh retry schedule.
+        """
         with unit_of_work():
             delivery = services.resend_delivery(endpoint_id, delivery_id)
         return json_response(_delivery.dump(delivery), 202)
@@ -220,8 +270,12 @@ class WebhookResendFailed(MethodView):
     @blp.arguments(ResendFailedSchema)
     @blp.response(202, ResentSchema)
     @problems(blp, 400, 401, 403, 404, 409, 413, 422)
+    @blp.doc(operationId="resendFailedWebhookDeliveries")
     def post(self, data, endpoint_id):
-        """Resend every failed delivery of this endpoint since a time"""
+        """Resend every failed delivery of this endpoint since a time
+
+        Admin. Requeues this endpoint's failed deliveries of events recorded since `since`.
+        """
         with unit_of_work():
             resent = services.resend_failed(endpoint_id, data["since"])
         return json_response({"resent": resent}, 202)
@@ -234,13 +288,18 @@ class EventDeliveries(MethodView):
     @blp.arguments(DeliveryListArgs, location="query")
     @blp.response(200, DeliveryPage)
     @problems(blp, 400, 401, 403, 404, 422)
+    @blp.doc(operationId="listEventDeliveries")
     def get(self, args, event_id):
-        """List every endpoint's delivery of one event, with attempts"""
+        """List every endpoint's delivery of one event, with attempts
+
+        Admin. Where one event went: a delivery per endpoint that subscribed to it.
+        """
         page = services.list_event_deliveries(
             event_id,
             args.get("status"),
             limit=args["limit"],
             cursor=args["cursor"],
+            count=args["count"],
             codec=_codec(f"event-deliveries:{event_id}"),
         )
         return page_body(page, lambda items: _delivery.dump(items, many=True))

@@ -31,23 +31,31 @@ def _event_list(**kwargs):
     )
 
 
-class EndpointSchema(ma.Schema):
-    """A webhook endpoint (its secret is shown only when created or rotated)."""
+URL = [validate.URL(schemes={"http", "https"}, require_tld=False), validate.Length(max=2000)]
+ACTIVE = "false pauses deliveries; true re-enables a disabled endpoint"
 
-    id = ma.fields.Integer(dump_only=True)
+
+class EndpointWriteSchema(ma.Schema):
+    """A webhook endpoint to register."""
+
     url = ma.fields.String(
         required=True,
-        validate=[
-            validate.URL(schemes={"http", "https"}, require_tld=False),
-            validate.Length(max=2000),
-        ],
+        validate=URL,
         metadata={"description": "Where deliveries are POSTed (http or https)"},
     )
     events = _event_list(required=True, **EVENTS_FIELD)
     description = ma.fields.String(validate=validate.Length(max=500))
-    active = ma.fields.Boolean(
-        metadata={"description": "false pauses deliveries; true re-enables a disabled endpoint"}
-    )
+    active = ma.fields.Boolean(metadata={"description": ACTIVE})
+
+
+class EndpointSchema(ma.Schema):
+    """A webhook endpoint (its secret is shown only when created or rotated)."""
+
+    id = ma.fields.Integer(dump_only=True)
+    url = ma.fields.String(metadata={"description": "Where deliveries are POSTed"})
+    events = _event_list(**EVENTS_FIELD)
+    description = ma.fields.String()
+    active = ma.fields.Boolean(metadata={"description": ACTIVE})
     disabled_reason = ma.fields.String(dump_only=True, allow_none=True)
     disabled_at = Timestamp(dump_only=True, allow_none=True)
     failing_since = Timestamp(
@@ -64,13 +72,8 @@ class EndpointSchema(ma.Schema):
     updated_at = Timestamp(dump_only=True)
 
 
-class EndpointPatchSchema(EndpointSchema):
-    url = ma.fields.String(
-        validate=[
-            validate.URL(schemes={"http", "https"}, require_tld=False),
-            validate.Length(max=2000),
-        ]
-    )
+class EndpointPatchSchema(EndpointWriteSchema):
+    url = ma.fields.String(validate=URL)
     events = _event_list(**EVENTS_FIELD)
 
 

@@ -65,7 +65,9 @@ def create_endpoint(data: dict) -> tuple[WebhookEndpoint, str]:
     return endpoint, secret
 
 
-def list_endpoints(*, limit: int, cursor: str | None, codec: CursorCodec) -> Page:
+def list_endpoints(
+    *, limit: int, cursor: str | None, codec: CursorCodec, count: bool = False
+) -> Page:
     return paginate(
         db.session,
         select(WebhookEndpoint),
@@ -73,6 +75,7 @@ def list_endpoints(*, limit: int, cursor: str | None, codec: CursorCodec) -> Pag
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda endpoint: [endpoint.id],
     )
 
@@ -160,7 +163,13 @@ def send_test(endpoint_id: int) -> WebhookDelivery:
 
 
 def list_deliveries(
-    endpoint_id: int, status: str | None, *, limit: int, cursor: str | None, codec: CursorCodec
+    endpoint_id: int,
+    status: str | None,
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """An endpoint's deliveries, newest event first."""
     get_endpoint(endpoint_id)
@@ -174,12 +183,19 @@ def list_deliveries(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda delivery: [delivery.event_id],
     )
 
 
 def list_event_deliveries(
-    event_id: int, status: str | None, *, limit: int, cursor: str | None, codec: CursorCodec
+    event_id: int,
+    status: str | None,
+    *,
+    limit: int,
+    cursor: str | None,
+    codec: CursorCodec,
+    count: bool = False,
 ) -> Page:
     """Every endpoint's delivery of one event."""
     query = select(WebhookDelivery).where(WebhookDelivery.event_id == min(event_id, _MAX_BIG_ID))
@@ -192,6 +208,7 @@ def list_event_deliveries(
         limit=limit,
         cursor=cursor,
         codec=codec,
+        count=count,
         key_of=lambda delivery: [delivery.id],
     )
 

@@ -1,5 +1,6 @@
 """A newcomer's path: the `marginalia` command and the real server."""
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,8 +60,8 @@ def test_serve_runs_demo_content_and_the_worker_publishes_scheduled_posts(server
     while page:
         response = httpx.get(page)
         seen += [p["slug"] for p in response.json()["items"]]
-        link = response.headers.get("Link")
-        page = f"{base}{link[1 : link.index('>')]}" if link else None
+        following = re.search(r'<([^>]*)>; rel="next"', response.headers.get("Link", ""))
+        page = f"{base}{following[1]}" if following else None
     assert sorted(seen) == sorted(slugs)
 
     token = run(server_env, "token", "create", "--role", "editor").stdout.strip()

@@ -135,6 +135,8 @@ def test_formats_give_html_plain_text_or_both(client, publish):
     assert both["body_html"] == html_only["body_html"]
     assert both["plaintext"] == plain["plaintext"]
     listed = client.get("/v1/posts?formats=plaintext&fields=slug,plaintext").get_json()
-    assert listed["items"] == [{"slug": post["slug"], "plaintext": plain["plaintext"]}]
+    assert listed["items"] == [
+        {"id": post["id"], "slug": post["slug"], "plaintext": plain["plaintext"]}
+    ]
     refused = client.get(f"{path}?formats=markdown")
     assert refused.status_code == 422 and refused.mimetype == "application/problem+json"

@@ -260,6 +260,8 @@ def _walk_post_pages(app, client, path: str, headers: dict) -> list[str]:
     query = dict(parse_qsl(urlsplit(path).query))
     include = query.get("include", "")
     fields = tuple(query["fields"].split(",")) if "fields" in query else ()
+    if fields:  # a sparse post always names itself
+        fields = tuple(dict.fromkeys(("id", "slug", *fields)))
     seen: list[str] = []
     url = path
     while url:
@@ -277,13 +279,22 @@ def _walk_post_pages(app, client, path: str, headers: dict) -> list[str]:
                 full_tags="tags" in include,
                 fields=fields,
             )
-            expected_next = _next_url(app, url, entities[-1], query) if page["next"] else None
-            expected = {"items": schema.dump(entities, many=True), "next": expected_next}
+            staff_order = query.get("status") not in (None, "published")
+            keys = (
+                [
+                    [post.created_at if staff_order else post.published_at, post.id]
+                    for post in (entities[0], entities[-1])
+                ]
+                if entities
+                else [None, None]
+            )
+            links = _page_links(app, "posts", url, keys, bool(page["next"]))
+            expected = {"items": schema.dump(entities, many=True), **links}
             seen += [post.slug for post in entities]
             db.session.remove()
         assert response.get_data() == _json_bytes(app, expected), url
-        if expected_next:
-            assert response.headers["Link"] == f'<{expected_next}>; rel="next"'
+        if links["next"] or links["prev"]:
+            assert response.headers["Link"] == _link_header(links)
         else:
             assert "Link" not in response.headers
         url = page["next"]
@@ -291,14 +302,32 @@ def _walk_post_pages(app, client, path: str, headers: dict) -> list[str]:
     return seen
 
 
-def _next_url(app, url: str, last: Post, query: dict) -> str:
-    """What page_body writes: the same query without the old cursor, plus the new one."""
-    staff_order = query.get("status") not in (None, "published")
-    key = [last.created_at if staff_order else last.published_at, last.id]
-    cursor = CursorCodec(app.config["SECRET_KEY"], "posts").encode(key)
+def _page_links(app, salt: str, url: str, keys: list, has_next: bool) -> dict:
+    """What page_body writes after the items: the next page from the last item's key,
+    the previous one (backwards from the first item's key) unless this is the first
+    page; each as the same query with the other cursor."""
+    codec = CursorCodec(app.config["SECRET_KEY"], salt)
+    first, last = keys
+    next_cursor = codec.encode(last) if has_next else None
+    prev_cursor = codec.encode(first, backwards=True) if "cursor=" in url else None
     parts = urlsplit(url)
     args = [(k, v) for k, v in parse_qsl(parts.query, True) if k != "cursor"]
-    return f"{parts.path}?{urlencode([*args, ('cursor', cursor)])}"
+
+    def page_url(cursor):
+        return f"{parts.path}?{urlencode([*args, ('cursor', cursor)])}" if cursor else None
+
+    return {
+        "next": page_url(next_cursor),
+        "next_cursor": next_cursor,
+        "prev": page_url(prev_cursor),
+        "prev_cursor": prev_cursor,
+    }
+
+
+def _link_header(links: dict) -> str:
+    return ", ".join(
+        f'<{links[rel]}>; rel="{rel}"' for rel in ("next", "prev") if links[rel] is not None
+    )
 
 
 def _compare_post(app, client, slug: str, headers: dict, fields: tuple[str, ...]) -> None:
@@ -311,7 +340,8 @@ def _compare_post(app, client, slug: str, headers: dict, fields: tuple[str, ...]
         return
     with app.app_context():
         entity = db.session.scalar(select(Post).where(Post.slug == slug))
-        expected = single_post_schema(bool(headers), fields).dump(entity)
+        named = tuple(dict.fromkeys(("id", "slug", *fields))) if fields else ()
+        expected = single_post_schema(bool(headers), named).dump(entity)
         db.session.remove()
     assert response.get_data() == _json_bytes(app, expected), path
 
@@ -358,14 +388,9 @@ def test_comment_thread_pages_equal_the_schema_dump(app, client, publish):
         page = response.get_json()
         with app.app_context():
             entities = [db.session.get(Comment, item["id"]) for item in page["items"]]
-            expected_next = None
-            if page["next"]:
-                last = entities[-1]
-                cursor = CursorCodec(app.config["SECRET_KEY"], "comments").encode(
-                    [last.created_at, last.id]
-                )
-                expected_next = f"/v1/posts/{post['slug']}/comments?limit=3&cursor={cursor}"
-            expected = {"items": CommentSchema(many=True).dump(entities), "next": expected_next}
+            keys = [[c.created_at, c.id] for c in (entities[0], entities[-1])]  # never empty
+            links = _page_links(app, "comments", url, keys, bool(page["next"]))
+            expected = {"items": CommentSchema(many=True).dump(entities), **links}
             db.session.remove()
         assert response.get_data() == _json_bytes(app, expected)
         seen += [item["id"] for item in page["items"]]

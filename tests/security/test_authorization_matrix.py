@@ -36,6 +36,7 @@ ACCESS = {
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
     ("GET", "/openapi.yaml"): OPEN,
+    ("GET", "/openapi.json"): OPEN,
     ("GET", "/v1/posts"): PUBLIC,
     ("POST", "/v1/posts"): OWN_POSTS,
     ("GET", "/v1/posts/{slug}"): PUBLIC,
@@ -193,3 +194,18 @@ def test_each_caller_gets_what_the_policy_says(client, callers, method, path):
             response.status_code,
             response.get_json(),
         )
+
+
+def test_the_contract_declares_the_security_each_access_rule_needs():
+    """What generated clients see: public operations take an anonymous client, staff
+    operations a bearer token, a comment's changes its edit token."""
+    document = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
+    for (method, path), rule in ACCESS.items():
+        declared = document["paths"][path][method.lower()]["security"]
+        if rule in (PUBLIC, OPEN, COMMENTER, EDIT_READ):
+            wanted = []
+        elif rule == EDIT_WRITE:
+            wanted = [{"commentEditToken": []}]
+        else:
+            wanted = [{"staffToken": []}]
+        assert declared == wanted, (method, path, rule)

@@ -1,0 +1,112 @@
+"""Clients nobody here wrote, generated from openapi.yaml, against a real server.
+
+Once per test session (per xdist worker): `marginalia serve` on 127.0.0.1 with the demo
+content, on this leg's database (its own PostgreSQL schema, its own Redis database) and
+staff tokens issued by the CLI. The Node tools come from npm's lock file in
+tests/contract/clients (`npm ci` there; .ci/run does it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.e2e.conftest import Running, free_port, run, wait_until_up
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = ROOT / "openapi.yaml"
+CLIENTS = Path(__file__).parent / "clients"
+# Redis databases 1-7 are the test processes', 8-11 the e2e servers'.
+REDIS_DATABASE = 12
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    admin: str
+    moderator: str
+
+
+def _node_tools() -> Path:
+    binaries = CLIENTS / "node_modules" / ".bin"
+    assert shutil.which("node") and (binaries / "tsc").exists(), (
+        "Node or the contract tools are missing: run `npm ci` in tests/contract/clients"
+    )
+    return binaries
+
+
+def node_tool(name: str, *args: str, cwd: Path = CLIENTS, timeout: int = 300):
+    """Run one of the npm tools of tests/contract/clients (no telemetry, no update checks)."""
+    env = {
+        **os.environ,
+        "REDOCLY_TELEMETRY": "off",
+        "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+        "SCARF_ANALYTICS": "false",
+        "NO_COLOR": "1",
+    }
+    return subprocess.run(
+        [str(_node_tools() / name), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, worker_id):
+    """`marginalia serve` with the demo content, as a frontend developer starts it."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MARGINALIA_")}
+    # The code under test, even when the `marginalia` script belongs to another checkout.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env.update(
+        {
+            "MARGINALIA_INSTANCE_PATH": str(tmp_path_factory.mktemp("live") / "instance"),
+            "MARGINALIA_PORT": str(free_port()),
+            "MARGINALIA_LOG_LEVEL": "WARNING",
+            "MARGINALIA_SECRET_KEY": "contract-secret",
+            # The flows register a webhook on this machine; nothing else is reached.
+            "MARGINALIA_ALLOW_PRIVATE_TARGETS": "true",
+        }
+    )
+    schema = None
+    if ON_POSTGRES:
+        schema = f"contract_{uuid.uuid4().hex[:10]}"
+        engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        env["MARGINALIA_DATABASE_URL"] = (
+            f"{TEST_DATABASE_URL}?options={quote(f'-csearch_path={schema}')}"
+        )
+    if TEST_REDIS_URL:
+        import redis
+
+        parts = urlsplit(TEST_REDIS_URL)
+        number = REDIS_DATABASE + (0 if worker_id == "master" else int(worker_id[2:]))
+        env["MARGINALIA_REDIS_URL"] = f"{parts.scheme}://{parts.netloc}/{number}"
+        redis.Redis.from_url(env["MARGINALIA_REDIS_URL"]).flushdb()
+    server = Running(env, "serve", "--threads", "4")
+    try:
+        base_url = f"http://127.0.0.1:{env['MARGINALIA_PORT']}"
+        wait_until_up(base_url, server)
+
+        def token(role: str) -> str:
+            return run(env, "token", "create", "--role", role, "--name", f"{role}-contract")
+
+        yield LiveServer(base_url, token("admin").stdout.strip(), token("moderator").stdout.strip())
+    finally:
+        server.stop()
+        if schema:
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()

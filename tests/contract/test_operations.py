@@ -1,0 +1,231 @@
+"""Every operation of the contract is named, described, and answers the conditional
+requests it declares.
+
+A new operation without an `operationId` (`@blp.doc(operationId="listThings")`) or a
+description (the docstring's paragraph after its first line) fails here, as does one
+that declares `If-None-Match` or `If-Match` without honouring it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+import yaml
+
+from api.demo.loader import AUTHOR, POST_SLUG, load_demo
+from api.infra.database import db
+from tests.conftest import bearer
+from tests.contract.conftest import CONTRACT
+from tests.media.conftest import image_bytes
+from tests.media.test_media_api import upload
+
+DOCUMENT = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+OPERATIONS = [
+    (method, path, operation)
+    for path, item in DOCUMENT["paths"].items()
+    for method, operation in item.items()
+    if method != "parameters"
+]
+# Generated clients name their functions after these: renaming one breaks every client
+# built before, so they stay (new operations add to this list).
+STABLE = {
+    ("get", "/v1/posts"): "listPosts",
+    ("post", "/v1/posts"): "createPost",
+    ("get", "/v1/posts/{slug}"): "getPost",
+    ("patch", "/v1/posts/{slug}"): "updatePost",
+    ("delete", "/v1/posts/{slug}"): "deletePost",
+    ("get", "/v1/authors"): "listAuthors",
+    ("get", "/v1/authors/{slug}"): "getAuthor",
+    ("get", "/v1/tags"): "listTags",
+    ("get", "/v1/tags/{slug}"): "getTag",
+    ("get", "/v1/posts/{slug}/comments"): "listComments",
+    ("post", "/v1/posts/{slug}/comments"): "submitComment",
+    ("patch", "/v1/moderation/comments/{comment_id}"): "decideComment",
+    ("post", "/v1/moderation/comments/batch"): "decideComments",
+    ("get", "/v1/events"): "listEvents",
+    ("post", "/v1/webhooks"): "createWebhook",
+}
+
+
+def _has_parameter(operation: dict, name: str) -> bool:
+    return {"$ref": f"#/components/parameters/{name}"} in operation.get("parameters", [])
+
+
+def test_every_operation_has_a_unique_camel_case_operation_id():
+    ids = [operation.get("operationId") for _, _, operation in OPERATIONS]
+    unnamed = [f"{m.upper()} {p}" for m, p, op in OPERATIONS if not op.get("operationId")]
+    assert unnamed == [], "name them with @blp.doc(operationId=...)"
+    assert [i for i in ids if not re.fullmatch(r"[a-z]+(?:[A-Z][a-z]*)+", i)] == []
+    assert len(ids) == len(set(ids))
+
+
+def test_operation_ids_are_stable():
+    found = {(method, path): op["operationId"] for method, path, op in OPERATIONS}
+    assert {key: found.get(key) for key in STABLE} == STABLE
+
+
+def test_every_operation_has_a_summary_and_a_description_that_says_more():
+    for method, path, operation in OPERATIONS:
+        summary, description = operation.get("summary", ""), operation.get("description", "")
+        assert summary.strip(), f"{method.upper()} {path}: no summary"
+        assert description.strip() and description.strip() != summary.strip(), (
+            f"{method.upper()} {path}: add a description (the docstring after its first line)"
+        )
+
+
+def test_every_operation_declares_its_security():
+    for method, path, operation in OPERATIONS:
+        assert "security" in operation, f"{method.upper()} {path}"
+
+
+def test_the_contract_has_a_server_and_is_also_served_as_json(client):
+    assert DOCUMENT["servers"][0]["url"] == "/"
+    response = client.get("/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.get_json() == DOCUMENT
+
+
+# --- conditional requests, as declared --------------------------------------------------
+
+
+@pytest.fixture
+def resources(app, client, make_token, monkeypatch) -> dict:
+    """The demo content, a webhook with a delivery, a comment with its edit token, and
+    an author without posts: something behind every path of the contract."""
+    settings = dataclasses.replace(app.config["MARGINALIA"], allow_private_targets=True)
+    monkeypatch.setitem(app.config, "MARGINALIA", settings)  # the webhook's loopback URL
+    with app.app_context():
+        load_demo()
+        db.session.remove()
+    admin = bearer(make_token("admin"))
+    hook = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["*"]}, headers=admin
+    ).get_json()
+    delivery = client.post(f"/v1/webhooks/{hook['id']}/test", headers=admin).get_json()
+    submitted = client.post(
+        f"/v1/posts/{POST_SLUG}/comments",
+        json={"body": "Mine.", "author_name": "Ola", "author_email": "ola@example.org"},
+    ).get_json()
+    loner = client.post("/v1/authors", json={"name": "No Posts"}, headers=admin).get_json()
+    page = client.post(
+        "/v1/pages",
+        json={"title": "About", "status": "published", "author": AUTHOR["slug"]},
+        headers=admin,
+    ).get_json()
+    media = upload(client, admin, image_bytes("PNG", 40, 30), name="dot.png").get_json()
+    tag = client.get("/v1/tags?limit=1").get_json()["items"][0]["slug"]
+    values = {
+        "/v1/posts/{slug}": {"slug": POST_SLUG},
+        "/v1/pages/{slug}": {"slug": page["slug"]},
+        "/v1/media/{media_id}": {"media_id": media["id"]},
+        "/v1/posts/{slug}/comments": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/linkbacks": {"slug": POST_SLUG},
+        "/v1/authors/{slug}": {"slug": AUTHOR["slug"]},
+        "/v1/tags/{slug}": {"slug": tag},
+        "/v1/comments/{comment_id}": {"comment_id": submitted["id"]},
+        "/v1/webhooks/{endpoint_id}": {"endpoint_id": hook["id"]},
+        "/v1/webhooks/{endpoint_id}/deliveries": {"endpoint_id": hook["id"]},
+        "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}": {
+            "endpoint_id": hook["id"],
+            "delivery_id": delivery["id"],
+        },
+        "/v1/events/{event_id}/deliveries": {"event_id": delivery["event_id"]},
+        "/v1/moderation/comments/{comment_id}": {"comment_id": submitted["id"]},
+    }
+    return {
+        "admin": admin,
+        "edit": bearer(submitted["edit_token"]),
+        "values": values,
+        "loner": loner["slug"],
+    }
+
+
+def _url(path: str, resources: dict, method: str) -> str:
+    params = re.findall(r"{(\w+)}", path)
+    if not params:
+        return path
+    values = dict(resources["values"].get(path, {}))
+    if path == "/v1/authors/{slug}" and method == "delete":
+        values["slug"] = resources["loner"]  # an author with posts cannot be deleted (409)
+    assert set(params) <= set(values), f"give an example for {path} in `resources`"
+    return path.format(**values)
+
+
+def _caller(path: str, resources: dict) -> dict:
+    """Who may make the request: a comment's own reads and changes go with its edit token."""
+    return resources["edit"] if path.startswith("/v1/comments/") else resources["admin"]
+
+
+def test_every_read_that_declares_if_none_match_answers_304(client, resources):
+    reads = [(p, op) for m, p, op in OPERATIONS if m == "get" and _has_parameter(op, "IfNoneMatch")]
+    assert len(reads) >= 20
+    for path, operation in reads:
+        url, headers = _url(path, resources, "get"), _caller(path, resources)
+        fresh = client.get(url, headers=headers)
+        assert fresh.status_code == 200 and fresh.headers.get("ETag"), (path, fresh.get_json())
+        assert (
+            "304" in operation["responses"] and "ETag" in operation["responses"]["200"]["headers"]
+        )
+        again = client.get(url, headers={**headers, "If-None-Match": fresh.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b"", path
+
+
+CHANGES = {
+    "/v1/posts/{slug}": {"title": "Retitled"},
+    "/v1/pages/{slug}": {"title": "Retitled page"},
+    "/v1/authors/{slug}": {"bio": "Rewritten."},
+    "/v1/tags/{slug}": {"description": "Redescribed."},
+    "/v1/comments/{comment_id}": {"body": "Mine, edited."},
+    "/v1/settings/discussion": {"max_links": 3},
+    "/v1/webhooks/{endpoint_id}": {"description": "Renamed"},
+    "/v1/moderation/comments/{comment_id}": {"status": "approved"},
+}
+
+
+def test_every_change_that_declares_if_match_refuses_a_stale_etag_and_takes_a_fresh_one(
+    client, resources
+):
+    changes = [(m, p) for m, p, op in OPERATIONS if _has_parameter(op, "IfMatch")]
+    assert {p for m, p in changes if m == "patch"} == set(CHANGES), "add a change to CHANGES"
+    for method, path in sorted(changes, key=lambda change: change[0] == "delete"):
+        url, headers = _url(path, resources, method), _caller(path, resources)
+        body = CHANGES[path] if method == "patch" else None
+        stale = client.open(url, method=method, json=body, headers={**headers, "If-Match": '"0"'})
+        assert stale.status_code == 412, (method, path, stale.get_json())
+        assert stale.get_json()["type"] == "/problems/precondition-failed"
+        if method == "patch":
+            etag = client.get(url, headers=headers).headers["ETag"]
+            fresh = client.patch(url, json=body, headers={**headers, "If-Match": etag})
+            assert fresh.status_code == 200, (path, fresh.get_json())
+
+
+def test_every_operation_that_declares_429_is_rate_limited_as_declared(client, resources):
+    """Each answer counts against a limit and says so (`RateLimit`, `RateLimit-Policy`);
+    the refusal once it is used up says when to come back (`Retry-After`)."""
+    limited = [(m, p, op) for m, p, op in OPERATIONS if "429" in op["responses"]]
+    assert {(m, p) for m, p, _ in limited} == set(TRIES), "add the operation to TRIES"
+    for method, path, operation in limited:
+        declared = operation["responses"]["429"]["headers"]
+        assert {"Retry-After", "RateLimit", "RateLimit-Policy"} <= set(declared)
+        url, send = _url(path, resources, method), TRIES[(method, path)]
+        for _ in range(100):
+            answer = send(client, url)
+            if answer.status_code == 429:
+                break
+            assert "RateLimit-Policy" in answer.headers and "RateLimit" in answer.headers
+        assert answer.status_code == 429, path
+        assert int(answer.headers["Retry-After"]) >= 1
+        assert answer.mimetype == "application/problem+json"
+
+
+TRIES = {
+    ("post", "/v1/posts/{slug}/comments"): lambda client, url: client.post(
+        url, json={"body": "Again and again."}
+    ),
+    ("post", "/v1/webmention"): lambda client, url: client.post(url, data={}),
+    ("post", "/xmlrpc"): lambda client, url: client.post(
+        url, data="<methodCall/>", content_type="text/xml"
+    ),
+}
