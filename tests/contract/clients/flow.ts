@@ -74,14 +74,13 @@ const stale = await admin.PATCH("/v1/posts/{slug}", {
 });
 
 // An anonymous reader comments; a moderator approves it with If-Match.
+const submission = await reader.POST("/v1/posts/{slug}/comments", {
+  params: { path: { slug: created.slug } },
+  body: { body: "Typed *all the way*.", author_name: "Lin", author_email: "lin@example.org" },
+});
 const submitted = must(
-  (
-    await reader.POST("/v1/posts/{slug}/comments", {
-      params: { path: { slug: created.slug } },
-      body: { body: "Typed *all the way*.", author_name: "Lin", author_email: "lin@example.org" },
-    })
-  ).data,
-  "submitted comment",
+  submission.data,
+  `submitted comment (${submission.response.status} ${JSON.stringify(submission.error)})`,
 );
 const queue = must(
   (
