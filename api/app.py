@@ -22,7 +22,7 @@ from api.infra.queue import configure_queue
 from api.media.storage import storage_for
 from api.web import observability, parsing, problems, ratelimits
 from api.web.conditional import finish_response
-from api.web.contract import EveryOperationMay400, MarginaliaApi
+from api.web.contract import ServerProblems, MarginaliaApi
 from api.web.ratelimits import limiter
 from config import Settings, load_settings
 
@@ -141,7 +141,7 @@ def _instance_secret(app: Flask) -> str:
 
 def _spec_kwargs() -> dict:
     return {
-        "extra_plugins": [EveryOperationMay400()],
+        "extra_plugins": [ServerProblems()],
         "info": {
             "description": (
                 "Marginalia: posts, authors and tags for frontends; moderated comments, "

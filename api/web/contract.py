@@ -24,13 +24,30 @@ DESCRIPTIONS = {
 }
 
 
-class EveryOperationMay400(BasePlugin):
-    """URLs that are not UTF-8 or hold NUL are refused before routing (api/parsing.py),
-    so any operation can answer 400."""
+class ServerProblems(BasePlugin):
+    """Problems any operation can answer before its view runs, declared on every one.
+
+    URLs that are not UTF-8 or hold NUL are refused before routing (api/web/parsing.py):
+    400. The HTTP server (api/serving) answers a request line that is too long with 414,
+    headers too large with 431, a request that does not arrive in time with 408, and a
+    body over the limit with 413 (declared where the operation takes a body), all as
+    problem+json.
+    """
+
+    EVERY_OPERATION = (
+        "BAD_REQUEST",
+        "REQUEST_TIMEOUT",
+        "REQUEST_URI_TOO_LONG",
+        "REQUEST_HEADER_FIELDS_TOO_LARGE",
+    )
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         for operation in (operations or {}).values():
-            operation.setdefault("responses", {}).setdefault("400", "BAD_REQUEST")
+            responses = operation.setdefault("responses", {})
+            for name in self.EVERY_OPERATION:
+                responses.setdefault(str(http.HTTPStatus[name].value), name)
+            if "requestBody" in operation:
+                responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
 
 
 class MarginaliaApi(Api):

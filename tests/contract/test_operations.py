@@ -80,6 +80,22 @@ def test_every_operation_declares_its_security():
         assert "security" in operation, f"{method.upper()} {path}"
 
 
+def test_every_operation_declares_the_problems_the_http_server_answers_before_it():
+    """A long URL (414), huge headers (431) or a request that trickles in (408) are
+    answered by api/serving as problem+json whatever the path, a body over the limit
+    (413) wherever there is a body: generated clients should expect them."""
+    for method, path, operation in OPERATIONS:
+        declared = set(operation["responses"])
+        assert {"400", "408", "414", "431"} <= declared, (method, path)
+        if "requestBody" in operation:
+            assert "413" in declared, (method, path)
+        for status in ("408", "414", "431"):
+            response = operation["responses"][status]
+            name = response["$ref"].rsplit("/", 1)[-1]
+            content = DOCUMENT["components"]["responses"][name]["content"]
+            assert list(content) == ["application/problem+json"], (method, path, status)
+
+
 def test_the_contract_has_a_server_and_is_also_served_as_json(client):
     assert DOCUMENT["servers"][0]["url"] == "/"
     response = client.get("/openapi.json")
