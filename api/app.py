@@ -22,7 +22,7 @@ from api.infra.queue import configure_queue
 from api.media.storage import storage_for
 from api.web import observability, parsing, problems, ratelimits
 from api.web.conditional import finish_response
-from api.web.contract import ServerProblems, MarginaliaApi
+from api.web.contract import MarginaliaApi, ServerProblems
 from api.web.ratelimits import limiter
 from config import Settings, load_settings
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     with app.app_context():
         sqlite.serialise_writes(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
+    parsing.install_converters(app)
     app.extensions["openapi"] = MarginaliaApi(app, spec_kwargs=_spec_kwargs())
     limiter.init_app(app)
     ratelimits.init_app(app)

@@ -16,6 +16,7 @@ import flask_smorest
 import marshmallow as ma
 from flask import Flask, request
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import IntegerConverter
 
 from api.web.problems import problem
 
@@ -73,6 +74,24 @@ def _undecodable(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return "\x00" in text
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in a URL: an id that fits the databases' INTEGER columns.
+
+    PostgreSQL refuses a larger number in a query (and SQLite a number past 64 bits),
+    so a path like `/v1/tokens/2147483648` matches no route: a 404 like any id that
+    names nothing, and the contract says `maximum: 2147483647`.
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any route is added: the rules are compiled with the converter they name."""
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def init_app(app: Flask) -> None:
