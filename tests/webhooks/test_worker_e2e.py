@@ -103,8 +103,14 @@ def test_killed_worker_and_lost_queue_lose_no_event(tmp_path, receiver, worker_i
     try:
         _wait(lambda: logged() == {"succeeded": EVENTS}, 60, "every delivery to succeed", log)
     finally:
+        # A loaded machine can take seconds to finish the in-flight work; the test is
+        # about what got delivered, not about how fast the worker stops.
         worker.terminate()
-        worker.wait(5)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(5)
 
     wanted = {str(n) for n in range(1, EVENTS + 1)}
     assert set(receiver.ids()) == wanted  # every event arrived, under its own id
