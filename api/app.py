@@ -191,6 +191,7 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
+    from api.cdn.routes import blp as cdn
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
     from api.content.page_routes import blp as pages_api
@@ -219,6 +220,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks,
         moderation,
         media,
+        cdn,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
