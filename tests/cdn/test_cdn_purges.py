@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 
@@ -113,3 +114,37 @@ def test_without_a_purger_nothing_is_queued(client, admin, publish, worker):
     publish("Nobody in front")
     assert worker().attempts == 0
     assert client.get("/v1/cdn/purges", headers=admin).get_json()["items"] == []
+
+
+def test_fastly_and_cloudflare_settings_get_the_same_keys(
+    app, client, publish, receiver, worker, test_settings, monkeypatch
+):
+    from dataclasses import replace
+
+    from api.cdn.purgers import purger_from_settings
+
+    receiver.reply = lambda _: (200, {"Content-Type": "application/json"}, b'{"success": true}')
+    settings = replace(
+        test_settings,
+        fastly_service_id="svc1",
+        fastly_api_token="fastly-secret",
+        fastly_api_url=receiver.url,
+        cloudflare_zone_id="zone1",
+        cloudflare_api_token="cf-secret",
+        cloudflare_api_url=receiver.url,
+        cdn_cache_tag_header=True,
+        allow_private_targets=True,  # the stand-in APIs listen on 127.0.0.1
+    )
+    purger = purger_from_settings(settings)
+    monkeypatch.setitem(app.extensions, "marginalia.cdn_purger", purger)
+    post = publish("Everywhere")
+    worker()
+    purger.close()
+    fastly, cloudflare = receiver.received
+    assert (fastly.method, fastly.path) == ("POST", "/service/svc1/purge")
+    assert fastly.headers["fastly-key"] == "fastly-secret"
+    keys = fastly.headers["surrogate-key"].split()
+    assert {f"post:{post['id']}", "posts", f"comments:{post['id']}"} <= set(keys)
+    assert (cloudflare.method, cloudflare.path) == ("POST", "/zones/zone1/purge_cache")
+    assert cloudflare.headers["authorization"] == "Bearer cf-secret"
+    assert json.loads(cloudflare.body) == {"tags": keys}
