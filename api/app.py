@@ -14,6 +14,7 @@ from flask_cors import CORS
 from api import wiring
 from api.auth import guard
 from api.cache import responses as cache
+from api.cdn import headers as cdn_headers
 from api.comments.discussion import configured_defaults
 from api.infra import sqlite
 from api.infra.database import db, migrate
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     # After finish_response: its store hook runs before it. Its WSGI front answers hits
     # before any hook runs, adding the headers the hooks above add (api/cache_front.py).
     cache.init_app(app, cors_options)
+    cdn_headers.init_app(app)  # after the cache: its headers are stored with each entry
 
     app.extensions["marginalia.media_storage"] = storage_for(settings, app.instance_path)
     _register_blueprints(app)
@@ -190,6 +192,7 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
+    from api.cdn.routes import blp as cdn
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
     from api.content.page_routes import blp as pages_api
@@ -218,6 +221,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks,
         moderation,
         media,
+        cdn,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec

@@ -19,6 +19,9 @@ from __future__ import annotations
 from flask import Flask
 
 from api.auth import models as auth_models
+from api.cdn import models as cdn_models
+from api.cdn import purging as cdn_purging
+from api.cdn import tasks as cdn_tasks
 from api.comments import models as comment_models
 from api.comments import services as comments
 from api.content import models as content_models
@@ -51,10 +54,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("webhooks", None, webhooks.fan_out),
     # A post's links become pingback entries on our posts and pings to other sites.
     Subscription("linkbacks", linkbacks.POST_EVENTS, linkbacks.on_post_changed),
+    # A change anonymous readers can see is purged from the CDN or Varnish by its keys.
+    Subscription("cdn", None, cdn_purging.on_event),
 )
 
 MODELS = (
     auth_models,
+    cdn_models,
     comment_models,
     content_models,
     event_models,
@@ -63,7 +69,7 @@ MODELS = (
     moderation_models,
     webhook_models,
 )
-TASKS = (content_tasks, event_tasks, linkback_tasks, moderation_tasks, webhook_tasks)
+TASKS = (cdn_tasks, content_tasks, event_tasks, linkback_tasks, moderation_tasks, webhook_tasks)
 
 
 def install(app: Flask) -> None:

@@ -130,7 +130,7 @@ def _clean_state(request):
         db.session.commit()
         db.session.remove()
         limiter.reset()
-        # Emptied tables restart event ids, which the response cache's generation is.
+        # Emptied tables restart event ids, which the response cache reads past.
         if cache := response_cache(application):
             cache.clear()
 

@@ -82,10 +82,10 @@ class CacheFront:
             return self.flask_app(environ, start_response)
         try:
             cors = self.cors(environ, method)
-            generation = self.generation()
+            self.generation()  # drops what new events changed
         except Exception:  # Flask's path tries again and answers any error properly
             return self.flask_app(environ, start_response)
-        entry = self.cache.get(key, generation)
+        entry = self.cache.get(key)
         if entry is None or not entry.early:
             return self.flask_app(environ, start_response)
         return self._answer(entry, environ, method, cors, started, start_response)

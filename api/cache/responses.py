@@ -2,18 +2,22 @@
 
 What is cached: GET responses (status 200) of views marked `@cached_public`, for
 requests without an Authorization header; the key is the raw URL as the server passed
-it (SCRIPT_NAME, PATH_INFO, QUERY_STRING). Each entry remembers the *generation* it
-was built in: the id of the latest recorded event (`SELECT max(id) FROM events`, one
-index probe). Every change that affects a public read records an event in its own
-transaction (the outbox), so any committed write anywhere, by any process or instance,
-moves the generation and makes every entry stale at once: no read after a write can be
-served stale.
+it (SCRIPT_NAME, PATH_INFO, QUERY_STRING). Each entry remembers the dependency keys
+its view declared (api/cache/keys.py: `post:7`, `comments:7`, `posts` ...; none
+declared: it depends on everything). Every change that affects a public read records
+an event in its own transaction (the outbox) carrying the keys it changes. Before every
+hit or miss, the cache reads the events recorded since the last one it applied (ids
+and keys, an index range scan: usually no row) and drops exactly the entries sharing a
+key with one of them. So a committed write anywhere, by any process or instance, is
+seen by the next read, while a pending comment (no keys) drops nothing.
 
-The generation is read *before* a miss builds its body, so a body can only be newer
-than its generation, never older. Entries live in each process (a bounded LRU); the
-generation is the shared part, so N processes or instances stay correct with no
-cache traffic between them. On a database server, hits that arrive together share one
-generation read, never one that started before they arrived (api/shared_reads.py).
+The *generation* (the latest event applied) is read *before* a miss builds its body, so
+a body can only be newer than its generation, never older; an entry is not stored if a
+keyed event after its generation touches it (api/cache/store.py). Entries live in each
+process (a bounded LRU); the events table is the shared part, so N processes or
+instances stay correct with no cache traffic between them. On a database server, hits
+that arrive together share one read of new events, never one that started before they
+arrived (api/shared_reads.py).
 
 Two places answer hits, both reading the generation first:
 
@@ -34,6 +38,7 @@ from flask import Flask, Response, g, request
 from werkzeug.http import quote_etag
 
 from api.cache.front import CacheFront
+from api.cache.keys import EVERYTHING, declared_keys
 from api.cache.shared_reads import SharedRead
 from api.cache.store import Entry, Generation, ResponseCache, cache_key
 from api.web import ratelimits
@@ -43,7 +48,15 @@ from api.web.ratelimits import limiter
 MAX_BODY_BYTES = 1 << 20  # bigger bodies are rare and would crowd everything else out
 # Headers the view sets that belong to the representation; the per-request ones
 # (request id, CORS, Cache-Control, rate limits) are added again on every hit.
-_KEPT_HEADERS = ("Content-Type", "Link")
+# The CDN's headers (api/cdn/headers.py) describe the representation too.
+_KEPT_HEADERS = (
+    "Content-Type",
+    "Link",
+    "Surrogate-Key",
+    "Surrogate-Control",
+    "CDN-Cache-Control",
+    "Cache-Tag",
+)
 
 
 def cached_public(view_class):
@@ -70,7 +83,7 @@ def init_app(app: Flask, cors_options: dict | None = None) -> None:
     cache = ResponseCache(settings.response_cache_entries)
     app.extensions["marginalia_response_cache"] = cache
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    current_generation = Generation(url, app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    current_generation = Generation(url, app.config["SQLALCHEMY_ENGINE_OPTIONS"], cache)
     if not url.startswith("sqlite"):
         # A round trip per hit is most of what a hit costs on a database server; hits
         # that arrive together share one (api/shared_reads.py). SQLite's read is a
@@ -84,7 +97,7 @@ def init_app(app: Flask, cors_options: dict | None = None) -> None:
             return None
         key = cache_key(request.environ)
         generation = current_generation()
-        entry = cache.get(key, generation)
+        entry = cache.get(key)
         if entry is None:
             g.response_cache_slot = (key, generation)
             return None
@@ -116,8 +129,14 @@ def init_app(app: Flask, cors_options: dict | None = None) -> None:
         head = (*headers, ("Content-Length", str(len(body))), ("ETag", quote_etag(etag)))
         early = counted is None and not limiter.current_limits
         key, generation = slot
-        cache.put(key, Entry(generation, etag, body, headers, early, head))
+        dependencies = frozenset(declared_keys() or (EVERYTHING,))
+        cache.put(key, Entry(generation, etag, body, headers, early, head, dependencies))
         return response
+
+
+def public_read(app: Flask) -> bool:
+    """This request is an anonymous read of a `@cached_public` view."""
+    return _cacheable_request(app)
 
 
 def _cacheable_request(app: Flask) -> bool:

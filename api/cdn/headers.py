@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import Flask, Response
+
+from api.cache.keys import declared_keys
+from api.cache.responses import public_read
 from api.cdn.purgers import valid_keys
 
 
@@ -33,3 +37,22 @@ def cdn_headers(keys: Iterable[str], settings) -> list[tuple[str, str]]:
     if settings.cdn_cache_tag_header:
         headers.append(("Cache-Tag", ",".join(wanted)))
     return headers
+
+
+def init_app(app: Flask) -> None:
+    """Add the CDN headers to anonymous public 200 reads; call after the response cache's
+    init_app, so that its store hook (which runs after this one) keeps them with the
+    entry and every hit replays them. Staff (Authorization) reads never get them."""
+    settings = app.config["MARGINALIA"]
+
+    @app.after_request
+    def add_cdn_headers(response: Response) -> Response:
+        if (
+            response.status_code != 200
+            or "Surrogate-Key" in response.headers  # a hit replaying its entry's
+            or not public_read(app)
+        ):
+            return response
+        for name, value in cdn_headers(declared_keys(), settings):
+            response.headers[name] = value
+        return response

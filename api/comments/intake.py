@@ -22,7 +22,7 @@ from api.auth.oidc import Identity
 from api.comments import discussion, rules, status_counts
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import COMMENT_STATUSES, MAX_ID, Comment
-from api.comments.services import comment_data, recount
+from api.comments.services import comment_data, recount, thread_keys
 from api.content.services import PostRef, find_post
 from api.errors import (
     Conflict,
@@ -140,7 +140,9 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     # much, and the write lock (SQLite) is held from here to the commit.
     comment = Comment(id=db.session.execute(_INSERT_COMMENT, row).scalar_one(), **row)
     record_event(
-        events.COMMENT_CREATED, {"comment": comment_data(comment), "rules": decision.rules}
+        events.COMMENT_CREATED,
+        {"comment": comment_data(comment), "rules": decision.rules},
+        thread_keys(comment.post_id, comment.status),
     )
     status_counts.added(comment.status)
     if comment.status == "approved":
@@ -404,7 +406,9 @@ def edit_comment(
     comment.updated_at = utcnow()
     _flush(comment)
     record_event(
-        events.COMMENT_UPDATED, {"comment": comment_data(comment), "rules": decision.rules}
+        events.COMMENT_UPDATED,
+        {"comment": comment_data(comment), "rules": decision.rules},
+        thread_keys(comment.post_id, before, status),
     )
     status_counts.moved(before, status)
     if was_approved != (status == "approved"):
@@ -431,6 +435,7 @@ def withdraw_comment(
     record_event(
         events.COMMENT_TRASHED,
         {"comment": comment_data(comment), "reason": "deleted by its author"},
+        thread_keys(comment.post_id, before),
     )
     status_counts.moved(before, "trash")
     if was_approved:

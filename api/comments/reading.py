@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
+from api.cache import keys
+from api.cache.keys import depends_on
 from api.comments.intake import own_comment
 from api.comments.models import MAX_ID, Comment
 from api.content.services import find_post
@@ -49,6 +51,7 @@ def list_approved(
     post = find_post(slug=slug, site_url=settings.site_url)
     if post is None or post.status != "published":
         raise NotFound(f"No post with slug {slug!r}.")
+    depends_on(keys.comments(post.id))  # its thread; the post's visibility carries it too
     return paginate(
         db.session,
         _THREAD,

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from api.cache import keys as cache_keys
 from api.comments import status_counts
 from api.comments.models import Comment
 from api.comments.rules import Author
@@ -32,6 +33,15 @@ def comment_data(comment: Comment) -> dict:
         "author_url": comment.author_url,
         "source_url": comment.source_url,
     }
+
+
+def thread_keys(post_id: int, *statuses: str) -> tuple[str, ...]:
+    """The cache keys a change of a comment alters, given its statuses before and after:
+    its post's thread and the post (its `comment_count`) when it is or was approved;
+    nothing anonymous readers can see otherwise (pending, spam, trash)."""
+    if "approved" not in statuses:
+        return ()
+    return cache_keys.comments(post_id), cache_keys.post(post_id)
 
 
 def recount(post_id: int) -> None:
@@ -77,7 +87,11 @@ def add_pingback(
     )
     db.session.add(entry)
     db.session.flush()
-    record_event(events.PINGBACK_RECEIVED, {"comment": comment_data(entry)})
+    record_event(
+        events.PINGBACK_RECEIVED,
+        {"comment": comment_data(entry)},
+        thread_keys(post_id, status),
+    )
     status_counts.added(status)
     if status == "approved":
         recount(post_id)
@@ -129,7 +143,11 @@ def import_comment(
     )
     db.session.add(comment)
     db.session.flush()
-    record_event(events.COMMENT_CREATED, {"comment": comment_data(comment), "rules": ["imported"]})
+    record_event(
+        events.COMMENT_CREATED,
+        {"comment": comment_data(comment), "rules": ["imported"]},
+        thread_keys(post_id, status),
+    )
     status_counts.added(status)
     if status == "approved":
         recount(post_id)

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, text, update
 
 from api.comments import status_counts
 from api.comments.models import COMMENT_STATUSES, COMMENT_TYPES, MAX_ID, Comment
-from api.comments.services import comment_data, recount
+from api.comments.services import comment_data, recount, thread_keys
 from api.events.catalogue import EventType
 from api.events.outbox import record_event
 from api.infra.database import db
@@ -155,6 +155,7 @@ def move(comments, to: str, event_type: EventType, details: dict) -> dict[int, s
                 "to": to,
                 **details,
             },
+            thread_keys(comment.post_id, before[comment.id], to),
         )
         status_counts.moved(before[comment.id], to)
         if "approved" in (before[comment.id], to):

@@ -7,6 +7,8 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
+from api.cache import keys
+from api.cache.keys import depends_on
 from api.cache.responses import cached_public
 from api.content import reading, services
 from api.content.schemas import (
@@ -57,6 +59,14 @@ def _dumper(
     )
 
 
+def _depends_on_records(records) -> None:
+    """The cache keys of posts as read: each post, its author and its tags."""
+    for post, tags in records:
+        depends_on(
+            keys.post(post.id), keys.author(post.author_id), *(keys.tag(tag.id) for tag in tags)
+        )
+
+
 def _staff_view(post) -> dict:
     return single_post_schema(True).dump(post)
 
@@ -87,6 +97,8 @@ def list_page(args, kind: str):
         kind=kind,
         count=args["count"],
     )
+    depends_on(keys.collection(kind))
+    _depends_on_records(page.items)
     include = args["include"]
     dump = _dumper(staff, "author" in include, "tags" in include, fields, args["formats"])
     return page_body(page, lambda items: [dump(item) for item in items])
@@ -101,6 +113,7 @@ def read_one(args, slug: str, kind: str, endpoint: str):
     except reading.Moved as moved:
         query = request.query_string.decode()
         return redirect(url_for(endpoint, slug=moved.slug) + (f"?{query}" if query else ""), 301)
+    _depends_on_records([post])
     # A single post embeds its whole author and tags (as single_post_schema says).
     return json_response(_dumper(staff, True, True, fields, args["formats"])(post))
 

@@ -9,11 +9,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import lazyload
 
 from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
+from api.cache import keys as cache_keys
 from api.content.models import POST_TYPES, Post, PreviousSlug, Tag
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
@@ -110,7 +112,7 @@ def create_post(actor: Actor | None, data: dict, kind: str = "post") -> Post:
     db.session.add(post)
     _flush(post, "created")
     event_type, key = _event(post, _created_verb(post))
-    record_event(event_type, {key: post_data(post)})
+    record_event(event_type, {key: post_data(post)}, _public_keys(post, None))
     _queue_publication(post)
     return post
 
@@ -124,6 +126,7 @@ def update_post(
 ) -> Post:
     post = _locked_post(actor, slug, precondition, kind)
     before_status, before_slug, before_body = post.status, post.slug, post.body
+    before = _Seen.of(post)
     if "slug" in changes and changes["slug"] != post.slug:
         _ensure_slug_free(changes["slug"])
         _remember_previous_slug(post.id, before_slug, changes["slug"])
@@ -161,6 +164,7 @@ def update_post(
             "changed": sorted(changes),
             "body_changed": post.body != before_body,
         },
+        _public_keys(post, before),
     )
     _queue_publication(post)
     return post
@@ -173,7 +177,7 @@ def delete_post(
     # Recorded before the row goes: the reactions to it (the post's comments leave with
     # their counts, api/wiring.py) run now, in this transaction, while the post is there.
     event_type, key = _event(post, "deleted")
-    record_event(event_type, {key: post_data(post)})
+    record_event(event_type, {key: post_data(post)}, _public_keys(post, _Seen.of(post), gone=True))
     db.session.delete(post)
     _flush(post, "deleted")
 
@@ -205,14 +209,52 @@ def publish_scheduled_post(post_id: int) -> bool:
     )
     if post is None:
         return False
+    before = _Seen.of(post)
     post.status = "published"
     _flush(post, "published")
     event_type, key = _event(post, "published")
-    record_event(event_type, {key: post_data(post), "scheduled": True})
+    record_event(event_type, {key: post_data(post), "scheduled": True}, _public_keys(post, before))
     return True
 
 
 # --- rules -----------------------------------------------------------------------------
+
+
+class _Seen(NamedTuple):
+    """What anonymous readers could see of a post before a change."""
+
+    public: bool
+    author_id: int | None
+    tag_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, post: Post) -> _Seen:
+        return cls(
+            post.status == "published", post.author_id, frozenset(tag.id for tag in post.tags)
+        )
+
+
+def _public_keys(post: Post, before: _Seen | None, *, gone: bool = False) -> list[str]:
+    """The cache keys a change of `post` alters (api/cache/keys.py): none unless it was or
+    is public. A post entering or leaving the public set changes its collection, its
+    thread, and its author's and tags' published counts; so does a public post changing
+    author or tags."""
+    after = _Seen(False, None, frozenset()) if gone else _Seen.of(post)
+    before = before or _Seen(False, None, frozenset())
+    if not (before.public or after.public):
+        return []
+    changed = [cache_keys.post(post.id), cache_keys.collection(post.type)]
+    if before.public != after.public:
+        changed.append(cache_keys.comments(post.id))
+    if before.public != after.public or before.author_id != after.author_id:
+        authors = {before.author_id, after.author_id} - {None}
+        changed += [cache_keys.author(author_id) for author_id in sorted(authors)]
+    if before.public != after.public:
+        tag_ids = before.tag_ids | after.tag_ids
+    else:
+        tag_ids = before.tag_ids ^ after.tag_ids
+    changed += [cache_keys.tag(tag_id) for tag_id in sorted(tag_ids)]
+    return changed
 
 
 def _author_for(actor: Actor | None, author_slug: str | None) -> int | None:
@@ -314,7 +356,9 @@ def _tags_for(names: list[str]) -> list[Tag]:
             db.session.add(tag)
             unit_of_work.flush()
             record_event(
-                events.TAG_CREATED, {"tag": {"id": tag.id, "slug": slug, "name": tag.name}}
+                events.TAG_CREATED,
+                {"tag": {"id": tag.id, "slug": slug, "name": tag.name}},
+                (cache_keys.tag(tag.id), cache_keys.TAGS),
             )
         tags.append(tag)
     return tags

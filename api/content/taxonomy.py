@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 
 from api.auth.policy import Actor, Permission, ensure
+from api.cache import keys as cache_keys
 from api.content.models import Author, Post, Tag, post_tags
 from api.content.slugs import unique_slug
 from api.errors import NotFound
@@ -21,6 +22,7 @@ Precondition = Callable[[object], None] | None
 
 AUTHOR_FIELDS = ("name", "slug", "bio", "email", "website", "avatar_url")
 TAG_FIELDS = ("name", "slug", "description")
+PRIVATE_FIELDS = ("email",)  # shown to staff only
 
 
 def author_data(author: Author) -> dict:
@@ -100,7 +102,7 @@ class _Taxonomy:
             item.slug = unique_slug(self.model, data["name"], self.kind)
         db.session.add(item)
         self._flush_unique(item.slug)
-        record_event(self.created_event, {self.kind: self.to_event(item)})
+        record_event(self.created_event, {self.kind: self.to_event(item)}, self._keys(item))
         item.post_count = 0
         return item
 
@@ -110,9 +112,17 @@ class _Taxonomy:
         for name, value in changes.items():
             if name in self.fields:
                 setattr(item, name, value)
-        item.updated_at = utcnow()
+        # A staff-only field (an author's email) changes nothing anonymous readers see,
+        # not even `updated_at`: its event carries no cache key.
+        public = any(name in self.fields and name not in PRIVATE_FIELDS for name in changes)
+        if public:
+            item.updated_at = utcnow()
         self._flush_unique(item.slug)
-        record_event(self.updated_event, {self.kind: self.to_event(item), "previous_slug": slug})
+        record_event(
+            self.updated_event,
+            {self.kind: self.to_event(item), "previous_slug": slug},
+            self._keys(item) if public else (),
+        )
         self.attach_counts([item])
         return item
 
@@ -125,7 +135,13 @@ class _Taxonomy:
             conflict=f"This {self.kind} still has posts; move or delete them first.",
             stale=f"The {self.kind} changed meanwhile; retry.",
         )
-        record_event(self.deleted_event, {self.kind: data})
+        record_event(self.deleted_event, {self.kind: data}, self._keys(item))
+
+    def _keys(self, item) -> tuple[str, str]:
+        """Cache keys of a change: the item, and its collection (which lists it)."""
+        if self.model is Author:
+            return cache_keys.author(item.id), cache_keys.AUTHORS
+        return cache_keys.tag(item.id), cache_keys.TAGS
 
     def _locked(self, slug: str, precondition: Precondition):
         item = db.session.scalar(

@@ -7,6 +7,8 @@ from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
 from api.auth.policy import Permission
+from api.cache import keys
+from api.cache.keys import depends_on
 from api.cache.responses import cached_public
 from api.content.schemas import (
     AuthorPage,
@@ -58,6 +60,7 @@ class Authors(MethodView):
         page = authors.list(
             limit=args["limit"], cursor=args["cursor"], count=args["count"], codec=_codec("authors")
         )
+        depends_on(keys.AUTHORS, *(keys.author(item.id) for item in page.items))
         schema = author_schema(staff=current_actor() is not None, many=True)
         return page_body(page, schema.dump)
 
@@ -89,6 +92,7 @@ class Author(MethodView):
         Public, with the count of their published posts; `email` only for staff.
         """
         author = authors.get(slug)
+        depends_on(keys.author(author.id))
         return json_response(author_schema(staff=current_actor() is not None).dump(author))
 
     @staff(blp)
@@ -135,6 +139,7 @@ class Tags(MethodView):
         page = tags.list(
             limit=args["limit"], cursor=args["cursor"], count=args["count"], codec=_codec("tags")
         )
+        depends_on(keys.TAGS, *(keys.tag(item.id) for item in page.items))
         return page_body(page, tag_schema(many=True).dump)
 
     @staff(blp)
@@ -164,7 +169,9 @@ class Tag(MethodView):
 
         Public, with the count of its published posts.
         """
-        return json_response(_tag_view(tags.get(slug)))
+        tag = tags.get(slug)
+        depends_on(keys.tag(tag.id))
+        return json_response(_tag_view(tag))
 
     @staff(blp)
     @requires(Permission.WRITE_TAXONOMY)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.infra.database import db
@@ -17,6 +17,9 @@ class Event(db.Model):
     type: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     data: Mapped[dict] = mapped_column(JSON)
+    # The dependency keys of the public reads it changes, space-separated; None when no
+    # anonymous reader can see the change (api/cache/keys.py).
+    cache_keys: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_events_type_id", "type", "id"),)
 

@@ -15,10 +15,13 @@ the same keeps the database's one write lock short.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import current_app
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
+from api.cache.keys import joined_keys
 from api.events.catalogue import EventType
 from api.events.models import Event
 from api.infra import unit_of_work
@@ -31,24 +34,37 @@ _ORDER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 EVENTS_ORDER = 0
 
 
-def record_event(event_type: EventType, data: dict) -> None:
+def record_event(event_type: EventType, data: dict, keys: Iterable[str] = ()) -> None:
     """Add an event to the caller's unit of work, and run the reactions the wiring table
-    names for it (api/wiring.py) in the same transaction."""
+    names for it (api/wiring.py) in the same transaction.
+
+    `keys` are the dependency keys of the public reads the change alters (api/cache/keys.py):
+    response caches drop, and CDNs purge, exactly those. None for a change no anonymous
+    reader can see (a pending comment, a draft, a staff-only field)."""
     if not isinstance(event_type, EventType):
         raise TypeError(f"record an EventType from api.events.catalogue, not {event_type!r}")
     staged = unit_of_work.current().staged(
         "events", writer=_insert_events, start=list, order=EVENTS_ORDER
     )
-    staged.append({"type": event_type.name, "data": data, "occurred_at": utcnow()})
+    staged.append(
+        {
+            "type": event_type.name,
+            "data": data,
+            "occurred_at": utcnow(),
+            "cache_keys": joined_keys(keys),
+        }
+    )
     for react in current_app.extensions["marginalia.reactions"].get(event_type.name, ()):
         react(data)
 
 
-def record_event_now(event_type: EventType, data: dict) -> Event:
+def record_event_now(event_type: EventType, data: dict, keys: Iterable[str] = ()) -> Event:
     """Insert an event at once, for a caller that needs its id before the commit (it
     holds the ordering lock from here to the commit)."""
     session = unit_of_work.current().session
-    recorded = Event(type=event_type.name, data=data, occurred_at=utcnow())
+    recorded = Event(
+        type=event_type.name, data=data, occurred_at=utcnow(), cache_keys=joined_keys(keys)
+    )
     _take_order_lock(session)
     session.add(recorded)
     session.flush()

@@ -46,7 +46,7 @@ def test_a_write_through_the_api_is_seen_by_the_next_read(client, admin, publish
 
 
 def test_a_write_by_another_process_is_seen_too(client, publish, in_unit_of_work):
-    """No in-process hook is needed: the generation is read from the database."""
+    """No in-process hook is needed: the new events and their keys are read from the database."""
     publish("Tagged", tags=["alpha"])
     assert client.get("/v1/tags/alpha").get_json()["name"] == "alpha"
     # As another worker would, straight through the services.
