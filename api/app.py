@@ -38,6 +38,10 @@ EXPOSED_HEADERS = [
     "Retry-After",
     "RateLimit",
     "RateLimit-Policy",
+    # The WordPress and Ghost compatible APIs' paging and version (api/compat).
+    "X-WP-Total",
+    "X-WP-TotalPages",
+    "Content-Version",
 ]
 
 
@@ -191,6 +195,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
+    from api.compat.wp_routes import blp as wordpress
     from api.content.page_routes import blp as pages_api
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
@@ -221,3 +226,4 @@ def _register_blueprints(app: Flask) -> None:
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
     app.register_blueprint(media_files)  # stored files (local storage): not operations either
+    app.register_blueprint(wordpress)  # WordPress's API: its own shapes (docs/compat.md)

@@ -55,6 +55,11 @@ class Settings:
     api_url: str = "http://localhost:8000"
     instance_path: str = ""
     internal_pingbacks_approved: bool = True
+    # The site as the WordPress and Ghost compatible APIs describe it (docs/compat.md).
+    site_title: str = "Marginalia"
+    site_description: str = ""
+    site_timezone: str = "UTC"
+    content_api_all_cap: int = 1000
     linkback_rate_limit: str = "30/minute"
     # JWS algorithms accepted on commenter tokens; asymmetric ones only (never from the token).
     oidc_algorithms: tuple[str, ...] = OIDC_ALGORITHMS

@@ -43,7 +43,7 @@ from api.web.ratelimits import limiter
 MAX_BODY_BYTES = 1 << 20  # bigger bodies are rare and would crowd everything else out
 # Headers the view sets that belong to the representation; the per-request ones
 # (request id, CORS, Cache-Control, rate limits) are added again on every hit.
-_KEPT_HEADERS = ("Content-Type", "Link")
+_KEPT_HEADERS = ("Content-Type", "Link", "X-WP-Total", "X-WP-TotalPages", "Content-Version")
 
 
 def cached_public(view_class):

@@ -1,0 +1,192 @@
+"""The WordPress REST API over HTTP: routes in both forms, list arguments, paging
+headers, discovery, shapes against what WordPress sends, `_embed`/`_fields`/
+`_envelope`, and comment submission into our intake and moderation queue."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.compat import wordpress_fixtures as wp
+
+
+@pytest.fixture
+def blog(client, admin, publish):
+    client.post("/v1/tags", json={"name": "News"}, headers=admin)
+    first = publish("First post", tags=["News"], published_at="2024-01-01T10:00:00Z")
+    second = publish("Second post", published_at="2024-02-01T10:00:00Z")
+    third = publish("Third post", tags=["News"], published_at="2024-03-01T10:00:00Z")
+    publish("A draft", status="draft")
+    return {"posts": [first, second, third]}
+
+
+def test_the_index_and_discovery_in_both_forms(client):
+    for url in ("/wp-json/", "/wp-json", "/?rest_route=/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'rel="https://api.w.org/"' in response.headers["Link"]
+        body = response.get_json()
+        assert "wp/v2" in body["namespaces"]
+        assert "/wp/v2/posts" in body["routes"]
+        assert set(wp.INDEX_TOP) <= set(body)
+
+
+def test_posts_as_wordpress_sends_them_and_drafts_stay_hidden(client, blog):
+    response = client.get("/wp-json/wp/v2/posts")
+    assert response.status_code == 200
+    posts = response.get_json()
+    assert [post["title"]["rendered"] for post in posts] == [
+        "Third post",
+        "Second post",
+        "First post",
+    ]
+    assert set(posts[0]) == set(wp.POST)
+    assert response.headers["X-WP-Total"] == "3"
+    assert response.headers["X-WP-TotalPages"] == "1"
+    assert posts[0]["author"] == blog["posts"][0]["author"]["id"]
+    assert posts[0]["content"]["protected"] is False
+
+
+def test_paging_headers_and_links(client, blog):
+    response = client.get("/wp-json/wp/v2/posts?per_page=2")
+    assert response.headers["X-WP-Total"] == "3"
+    assert response.headers["X-WP-TotalPages"] == "2"
+    assert 'rel="next"' in response.headers["Link"] and "page=2" in response.headers["Link"]
+    second = client.get("/wp-json/wp/v2/posts?per_page=2&page=2")
+    assert [post["title"]["rendered"] for post in second.get_json()] == ["First post"]
+    assert 'rel="prev"' in second.headers["Link"]
+    past = client.get("/wp-json/wp/v2/posts?per_page=2&page=3")
+    assert past.status_code == 400
+    assert past.get_json()["code"] == "rest_post_invalid_page_number"
+    offset = client.get("/wp-json/wp/v2/posts?offset=1&per_page=1").get_json()
+    assert [post["title"]["rendered"] for post in offset] == ["Second post"]
+    assert client.get("/wp-json/wp/v2/posts?per_page=101").status_code == 400
+
+
+def test_exposed_to_browsers(client, blog):
+    response = client.get("/wp-json/wp/v2/posts", headers={"Origin": "https://front.example"})
+    exposed = response.headers["Access-Control-Expose-Headers"]
+    assert "X-WP-Total" in exposed and "X-WP-TotalPages" in exposed and "Link" in exposed
+
+
+def test_list_arguments(client, blog):
+    tag = client.get("/wp-json/wp/v2/tags?slug=news").get_json()[0]
+    tagged = client.get(f"/wp-json/wp/v2/posts?tags={tag['id']}").get_json()
+    assert {p["title"]["rendered"] for p in tagged} == {"First post", "Third post"}
+    array_form = client.get(f"/wp-json/wp/v2/posts?categories[]={tag['id']}").get_json()
+    assert len(array_form) == 2
+    ids = [post["id"] for post in blog["posts"]]
+    included = client.get(f"/wp-json/wp/v2/posts?include={ids[0]},{ids[1]}").get_json()
+    assert {p["id"] for p in included} == {ids[0], ids[1]}
+    excluded = client.get(f"/wp-json/wp/v2/posts?exclude={ids[0]}").get_json()
+    assert ids[0] not in {p["id"] for p in excluded}
+    by_slug = client.get(f"/wp-json/wp/v2/posts?slug={blog['posts'][1]['slug']}").get_json()
+    assert [p["id"] for p in by_slug] == [ids[1]]
+    after = client.get("/wp-json/wp/v2/posts?after=2024-01-15T00:00:00").get_json()
+    assert len(after) == 2
+    oldest = client.get("/wp-json/wp/v2/posts?order=asc&orderby=date").get_json()
+    assert oldest[0]["title"]["rendered"] == "First post"
+    by_author = client.get(f"/wp-json/wp/v2/posts?author={blog['posts'][0]['author']['id']}")
+    assert len(by_author.get_json()) == 3
+    assert client.get("/wp-json/wp/v2/posts?author=999").get_json() == []
+    staff_only = client.get("/wp-json/wp/v2/posts?status=draft")
+    assert staff_only.status_code == 400 and staff_only.get_json()["code"] == "rest_invalid_param"
+    assert client.get("/wp-json/wp/v2/posts?tags=abc").status_code == 400
+
+
+def test_items_users_terms_and_unknown_ids(client, blog):
+    post = blog["posts"][0]
+    one = client.get(f"/wp-json/wp/v2/posts/{post['id']}")
+    assert one.status_code == 200 and one.get_json()["slug"] == post["slug"]
+    assert client.get("/wp-json/wp/v2/posts/99999").get_json()["code"] == "rest_post_invalid_id"
+    assert client.get("/wp-json/wp/v2/nothing").get_json()["code"] == "rest_no_route"
+    user = client.get(f"/wp-json/wp/v2/users/{post['author']['id']}").get_json()
+    assert set(user) == set(wp.USER)
+    assert "email" not in user
+    tags = client.get("/wp-json/wp/v2/tags").get_json()
+    assert set(tags[0]) == set(wp.TAG)
+    categories = client.get("/wp-json/wp/v2/categories").get_json()
+    assert set(categories[0]) == set(wp.CATEGORY)
+    assert client.get("/wp-json/wp/v2/pages").get_json() == []
+    assert client.get("/wp-json/wp/v2/media").get_json() == []
+
+
+def test_rest_route_form_writes_links_in_its_own_form(client, blog):
+    post = blog["posts"][0]
+    body = client.get(f"/?rest_route=/wp/v2/posts/{post['id']}").get_json()
+    assert body["_links"]["self"][0]["href"].endswith(f"?rest_route=/wp/v2/posts/{post['id']}")
+
+
+def test_embed_fields_and_envelope(client, blog):
+    post = blog["posts"][2]
+    body = client.get(f"/wp-json/wp/v2/posts/{post['id']}?_embed").get_json()
+    assert body["_embedded"]["author"][0]["slug"] == post["author"]["slug"]
+    terms = body["_embedded"]["wp:term"]
+    assert [term["slug"] for term in terms[1]] == ["news"]
+    narrowed = client.get(
+        f"/wp-json/wp/v2/posts/{post['id']}?_embed=author&_fields=title,author"
+    ).get_json()
+    assert set(narrowed) == {"title", "author", "_links", "_embedded"}
+    assert set(narrowed["_embedded"]) == {"author"}
+    nested = client.get(f"/wp-json/wp/v2/posts/{post['id']}?_fields=title.rendered,id").get_json()
+    assert nested == {"id": post["id"], "title": {"rendered": "Third post"}}
+    wrapped = client.get("/wp-json/wp/v2/posts/99999?_envelope").get_json()
+    assert wrapped["status"] == 404 and wrapped["body"]["code"] == "rest_post_invalid_id"
+
+
+def _comment(client, post_id: int, **fields):
+    payload = {
+        "post": post_id,
+        "content": "A thoughtful reply.",
+        "author_name": "Reader",
+        "author_email": "reader@example.org",
+        **fields,
+    }
+    return client.post("/wp-json/wp/v2/comments", json=payload)
+
+
+def test_a_comment_form_lands_in_the_moderation_queue(client, admin, blog):
+    client.patch("/v1/settings/discussion", json={"flood_interval": 0}, headers=admin)
+    post = blog["posts"][0]
+    response = _comment(client, post["id"])
+    assert response.status_code == 201, response.get_json()
+    comment = response.get_json()
+    assert comment["post"] == post["id"]
+    assert comment["status"] in ("hold", "approved")
+    assert set(wp.COMMENT) <= set(comment) | {"meta"}
+    queue = client.get("/v1/moderation/comments?status=pending", headers=admin).get_json()
+    if comment["status"] == "hold":
+        assert comment["id"] in [item["id"] for item in queue["items"]]
+    # Every rule still applies: the same words again are a duplicate.
+    again = _comment(client, post["id"])
+    assert again.status_code == 409 and again.get_json()["code"] == "comment_duplicate"
+    assert _comment(client, 99999).status_code == 404
+    assert _comment(client, post["id"], content="").get_json()["code"] == (
+        "rest_comment_content_invalid"
+    )
+    assert _comment(client, post["id"], author=1).status_code == 403
+
+
+def test_pending_comments_are_held_and_not_listed(client, admin, blog):
+    client.patch(
+        "/v1/settings/discussion",
+        json={"flood_interval": 0, "hold_all": True},
+        headers=admin,
+    )
+    post = blog["posts"][0]
+    response = _comment(client, post["id"], content="Please moderate me.")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["status"] == "hold"
+    listed = client.get(f"/wp-json/wp/v2/comments?post={post['id']}").get_json()
+    assert listed == []
+
+
+def test_comment_rate_limits_hold(client, admin, blog, app):
+    client.patch("/v1/settings/discussion", json={"flood_interval": 0}, headers=admin)
+    post = blog["posts"][0]
+    limit = int(app.config["MARGINALIA"].ratelimit_comments_ip.split("/")[0])
+    statuses = [
+        _comment(client, post["id"], content=f"Comment number {n}").status_code
+        for n in range(limit + 1)
+    ]
+    assert statuses[:limit] == [201] * limit
+    assert statuses[-1] == 429
