@@ -195,6 +195,8 @@ def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
+    from api.compat.ghost_routes import blp as ghost
+    from api.compat.key_routes import blp as content_keys
     from api.compat.wp_routes import blp as wordpress
     from api.content.page_routes import blp as pages_api
     from api.content.routes import blp as posts
@@ -222,8 +224,10 @@ def _register_blueprints(app: Flask) -> None:
         webhooks,
         moderation,
         media,
+        content_keys,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
     app.register_blueprint(media_files)  # stored files (local storage): not operations either
     app.register_blueprint(wordpress)  # WordPress's API: its own shapes (docs/compat.md)
+    app.register_blueprint(ghost)  # Ghost's Content API: its own shapes (docs/compat.md)

@@ -21,6 +21,7 @@ from flask import Flask
 from api.auth import models as auth_models
 from api.comments import models as comment_models
 from api.comments import services as comments
+from api.compat import models as compat_models
 from api.content import models as content_models
 from api.content import tasks as content_tasks
 from api.content.taxonomy import author_id_for_slug
@@ -56,6 +57,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 MODELS = (
     auth_models,
     comment_models,
+    compat_models,
     content_models,
     event_models,
     linkback_models,
