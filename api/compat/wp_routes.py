@@ -246,6 +246,7 @@ def _query() -> dict[str, list[str]]:
 
 
 def answer_get(route: str, rest_form: bool) -> Response:
+    route = wp_request.rest_route(route)
     where = site(rest_form)
     query = _query()
     headers = {"Link": wp_request.api_link(where)}
@@ -327,7 +328,8 @@ class WpRestRoute(MethodView):
 
     def get(self):
         if "rest_route" not in request.args:
-            return _respond(no_route().body(), 404, {})
+            # The site's root: WPAPI.discover (a HEAD here) reads the discovery Link.
+            return answer_get("/", rest_form=False)
         return answer_get(request.args["rest_route"], rest_form=True)
 
     def post(self):
