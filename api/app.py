@@ -195,6 +195,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
+    from api.compat import contract as compat_contract
     from api.compat.ghost_routes import blp as ghost
     from api.compat.key_routes import blp as content_keys
     from api.compat.wp_routes import blp as wordpress
@@ -231,3 +232,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_files)  # stored files (local storage): not operations either
     app.register_blueprint(wordpress)  # WordPress's API: its own shapes (docs/compat.md)
     app.register_blueprint(ghost)  # Ghost's Content API: its own shapes (docs/compat.md)
+    compat_contract.document(smorest.spec)  # both in the contract, under their own tags

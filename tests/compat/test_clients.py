@@ -74,6 +74,7 @@ def site(request, tmp_path_factory):
         engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
         env["MARGINALIA_DATABASE_URL"] = (
             f"{TEST_DATABASE_URL}?options={quote(f'-csearch_path={schema}')}"
         )
