@@ -5,6 +5,8 @@ Their routes are plain Flask rules (api/compat/wp_routes.py, ghost_routes.py): t
 shapes are WordPress's and Ghost's, documented by them, so the contract names each
 operation, its parameters and its answers (objects in the other CMS's shape, errors in
 its error shape) and points at their documentation rather than restating every field.
+Paths are written without a trailing slash (the linters' rule); both forms are served
+(Ghost's client adds one).
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ def _wp_read(operation_id: str, summary: str, parameters: list, *, many: bool) -
 
 def _wordpress_paths() -> dict[str, dict]:
     paths = {
-        "/wp-json/": {
+        "/wp-json": {
             "get": _wp_read(
                 "getWpIndex",
                 "The WordPress API index: site, namespaces, routes and their arguments",
@@ -292,7 +294,7 @@ def _ghost_paths() -> dict[str, dict]:
     paths = {}
     for resource, noun in _GHOST_NOUN.items():
         singular = noun[:-1]
-        paths[f"{base}/{resource}/"] = {
+        paths[f"{base}/{resource}"] = {
             "get": _ghost_read(
                 f"browseGhost{noun}",
                 f"Browse {resource}",
@@ -300,7 +302,7 @@ def _ghost_paths() -> dict[str, dict]:
                 True,
             )
         }
-        paths[f"{base}/{resource}/{{id}}/"] = {
+        paths[f"{base}/{resource}/{{id}}"] = {
             "get": _ghost_read(
                 f"readGhost{singular}",
                 f"Read one of the {resource} by its Ghost id",
@@ -308,7 +310,7 @@ def _ghost_paths() -> dict[str, dict]:
                 False,
             )
         }
-        paths[f"{base}/{resource}/slug/{{slug}}/"] = {
+        paths[f"{base}/{resource}/slug/{{slug}}"] = {
             "get": _ghost_read(
                 f"readGhost{singular}BySlug",
                 f"Read one of the {resource} by slug",
@@ -316,7 +318,7 @@ def _ghost_paths() -> dict[str, dict]:
                 False,
             )
         }
-    paths[f"{base}/settings/"] = {
+    paths[f"{base}/settings"] = {
         "get": _ghost_read(
             "browseGhostSettings", "The site's public settings", _GHOST_COMMON, False
         )

@@ -190,3 +190,44 @@ def test_comment_rate_limits_hold(client, admin, blog, app):
     ]
     assert statuses[:limit] == [201] * limit
     assert statuses[-1] == 429
+
+
+def test_pages_and_media_as_wordpress_sends_them(client, admin, author):
+    from tests.media.conftest import image_bytes
+    from tests.media.test_media_api import upload
+
+    made = client.post(
+        "/v1/pages",
+        json={"title": "About", "status": "published", "author": author["slug"]},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.get_json()
+    pages = client.get("/wp-json/wp/v2/pages").get_json()
+    assert [page["title"]["rendered"] for page in pages] == ["About"]
+    assert set(pages[0]) == set(wp.PAGE)
+    assert pages[0]["type"] == "page"
+    image = upload(client, admin, image_bytes("PNG", 40, 30), name="dot.png").get_json()
+    media = client.get(f"/wp-json/wp/v2/media/{image['id']}").get_json()
+    assert set(media) == set(wp.MEDIA)
+    assert media["media_type"] == "image" and media["mime_type"] == "image/png"
+    assert media["media_details"]["width"] == 40
+    assert client.get("/wp-json/wp/v2/media").headers["X-WP-Total"] == "1"
+
+
+def test_comments_list_by_post_and_parent(client, admin, blog):
+    client.patch("/v1/settings/discussion", json={"flood_interval": 0}, headers=admin)
+    post = blog["posts"][0]
+    first = _comment(client, post["id"], content="First.").get_json()
+    if first["status"] == "hold":
+        client.patch(
+            f"/v1/moderation/comments/{first['id']}", json={"status": "approved"}, headers=admin
+        )
+    reply = _comment(client, post["id"], content="A reply.", parent=first["id"])
+    assert reply.status_code == 201, reply.get_json()
+    listed = client.get(f"/wp-json/wp/v2/comments?post={post['id']}").get_json()
+    assert first["id"] in [c["id"] for c in listed]
+    assert set(listed[0]) == set(wp.COMMENT)
+    top = client.get(f"/wp-json/wp/v2/comments?post={post['id']}&parent=0").get_json()
+    assert [c["id"] for c in top] == [first["id"]]
+    embedded = client.get(f"/wp-json/wp/v2/posts/{post['id']}?_embed=replies").get_json()
+    assert embedded["_embedded"]["replies"][0][0]["id"] in {c["id"] for c in listed}

@@ -143,11 +143,9 @@ def resources(app, client, make_token, monkeypatch) -> dict:
         "/v1/events/{event_id}/deliveries": {"event_id": delivery["event_id"]},
         "/v1/moderation/comments/{comment_id}": {"comment_id": submitted["id"]},
         **{f"/wp-json/wp/v2/{kind}/{{id}}": {"id": number} for kind, number in wp.items()},
+        **{f"/ghost/api/content/{kind}/{{id}}": {"id": item["id"]} for kind, item in ghost.items()},
         **{
-            f"/ghost/api/content/{kind}/{{id}}/": {"id": item["id"]} for kind, item in ghost.items()
-        },
-        **{
-            f"/ghost/api/content/{kind}/slug/{{slug}}/": {"slug": item["slug"]}
+            f"/ghost/api/content/{kind}/slug/{{slug}}": {"slug": item["slug"]}
             for kind, item in ghost.items()
         },
         "/v1/content-keys/{key_id}": {"key_id": key["id"]},
