@@ -195,3 +195,23 @@ def test_an_edit_shows_through_all_three_apis(client, admin, key, blog):
     edited = client.patch(f"/v1/posts/{post['slug']}", json={"title": "Edited"}, headers=admin)
     assert edited.status_code == 200
     assert titles() == dict.fromkeys(urls, "Edited")
+
+
+def test_cached_answers_keep_the_paging_and_version_headers(client, key, blog, monkeypatch):
+    from api.content import listing
+
+    urls = (
+        ("/wp-json/wp/v2/posts?per_page=1", "X-WP-TotalPages"),
+        (f"{BASE}/posts/?key={key}", "Content-Version"),
+    )
+    firsts = [client.get(url) for url, _ in urls]
+
+    def unread(*args, **kwargs):
+        raise AssertionError("a cached answer reads nothing")
+
+    monkeypatch.setattr(listing, "list_content", unread)
+    for first, (url, header) in zip(firsts, urls, strict=True):
+        again = client.get(url)
+        assert again.status_code == 200 and first.headers["ETag"] == again.headers["ETag"]
+        assert again.headers[header] == first.headers[header], url
+        assert again.headers["Link" if "wp-json" in url else header]
