@@ -104,6 +104,10 @@ _WP_EXTRA = {
     "comments": ["post", "parent", "after", "before", "type", "status"],
     "media": ["media_type", "mime_type", "parent"],
 }
+_WP_EXTRA_PARAMETERS = {
+    name: _query(name, "string", f"As WordPress's `{name}`")
+    for name in dict.fromkeys(name for names in _WP_EXTRA.values() for name in names)
+}
 _WP_NOUN = {
     "posts": ("listWpPosts", "getWpPost", "published posts"),
     "pages": ("listWpPages", "getWpPage", "published pages"),
@@ -156,7 +160,7 @@ def _wordpress_paths() -> dict[str, dict]:
         }
     }
     for resource, (list_id, get_id, noun) in _WP_NOUN.items():
-        extra = [_query(name, "string", f"As WordPress's `{name}`") for name in _WP_EXTRA[resource]]
+        extra = [_WP_EXTRA_PARAMETERS[name] for name in _WP_EXTRA[resource]]
         paths[f"/wp-json/wp/v2/{resource}"] = {
             "get": _wp_read(list_id, f"List {noun}", [*_WP_LIST, *extra, *_WP_GLOBAL], many=True)
         }
@@ -326,14 +330,53 @@ def _ghost_paths() -> dict[str, dict]:
     return paths
 
 
+def _components() -> tuple[dict[int, str], dict[int, str]]:
+    """The shared parameters and error schemas, by identity: (parameters, schemas)."""
+    parameters: dict[int, str] = {}
+    for prefix, group in (
+        ("Wp", _WP_GLOBAL),
+        ("Wp", _WP_LIST),
+        ("Wp", list(_WP_EXTRA_PARAMETERS.values())),
+        ("Ghost", _GHOST_COMMON),
+        ("Ghost", _GHOST_READ),
+        ("Ghost", _GHOST_BROWSE),
+    ):
+        for parameter in group:
+            words = parameter["name"].replace("-", "_").strip("_").split("_")
+            parameters[id(parameter)] = prefix + "".join(word.title() for word in words)
+    return parameters, {id(_WP_ERROR): "WpError", id(_GHOST_ERROR): "GhostError"}
+
+
+def _referenced(node: Any, parameters: dict[int, str], schemas: dict[int, str]) -> Any:
+    if id(node) in parameters:
+        return parameters[id(node)]  # apispec writes a component's name as its $ref
+    if id(node) in schemas:
+        return {"$ref": f"#/components/schemas/{schemas[id(node)]}"}
+    if isinstance(node, dict):
+        return {key: _referenced(value, parameters, schemas) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_referenced(value, parameters, schemas) for value in node]
+    return node
+
+
 def document(spec) -> None:
-    """Add both APIs to the apispec `spec`, each under its tag."""
+    """Add both APIs to the apispec `spec`, each under its tag; shared parameters and
+    error shapes once, as components."""
     spec.tag({"name": WP_TAG, "description": f"WordPress REST API v2 ({WP_DOCS}); docs/compat.md"})
     spec.tag(
         {"name": GHOST_TAG, "description": f"Ghost Content API ({GHOST_DOCS}); docs/compat.md"}
     )
+    parameters, schemas = _components()
+    shared = (*_WP_GLOBAL, *_WP_LIST, *_WP_EXTRA_PARAMETERS.values(),
+              *_GHOST_COMMON, *_GHOST_READ, *_GHOST_BROWSE)  # fmt: skip
+    for parameter in shared:
+        copy = json.loads(json.dumps(parameter))
+        spec.components.parameter(parameters[id(parameter)], parameter["in"], copy)
+    spec.components.schema("WpError", json.loads(json.dumps(_WP_ERROR)))
+    spec.components.schema("GhostError", json.loads(json.dumps(_GHOST_ERROR)))
+    paths = _referenced({**_wordpress_paths(), **_ghost_paths()}, parameters, schemas)
     # Every object its own copy, so the YAML has no anchors.
-    documented = json.loads(json.dumps({**_wordpress_paths(), **_ghost_paths()}))
+    documented = json.loads(json.dumps(paths))
     for path, operations in documented.items():
         # The documentation is attached as flask-smorest attaches a view's: to a rule.
         rule = path.replace("{id}", "<int:id>" if path.startswith("/wp-") else "<id>")
@@ -341,7 +384,7 @@ def document(spec) -> None:
         Map([rule])
         parameters: list[dict] = []
         for operation in operations.values():
-            found = [p for p in operation.get("parameters", []) if p["in"] == "path"]
+            found = [p for p in operation.get("parameters", []) if isinstance(p, dict)]
             operation["parameters"] = [p for p in operation.get("parameters", []) if p not in found]
             parameters = parameters or found
         spec.path(rule=rule, operations=operations, parameters=parameters)
