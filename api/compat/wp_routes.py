@@ -101,8 +101,10 @@ def _content(kind: str, args: wp_request.WpListArgs | None, **fixed: Any) -> lis
 
 
 def _terms(resource: str, args: wp_request.WpListArgs | None, **fixed: Any) -> listing.Listing:
+    # Readers see the authors of published posts only, as WordPress shows them.
+    authors_only = resource == "users"
     if args is None:
-        query = listing.TermQuery(limit=1, **fixed)
+        query = listing.TermQuery(limit=1, hide_empty=authors_only, **fixed)
     else:
         query = listing.TermQuery(
             ids=args.include,
@@ -110,7 +112,7 @@ def _terms(resource: str, args: wp_request.WpListArgs | None, **fixed: Any) -> l
             slugs=args.slug,
             search=args.search,
             post_ids=args.post,
-            hide_empty=bool(args.hide_empty),
+            hide_empty=bool(args.hide_empty) or authors_only,
             order=((_TERM_ORDER.get(args.orderby, "name"), args.order == "desc"),),
             offset=args.skip,
             limit=args.per_page,

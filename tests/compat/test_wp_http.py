@@ -231,3 +231,11 @@ def test_comments_list_by_post_and_parent(client, admin, blog):
     assert [c["id"] for c in top] == [first["id"]]
     embedded = client.get(f"/wp-json/wp/v2/posts/{post['id']}?_embed=replies").get_json()
     assert embedded["_embedded"]["replies"][0][0]["id"] in {c["id"] for c in listed}
+
+
+def test_users_are_the_authors_of_published_posts(client, admin, blog):
+    client.post("/v1/authors", json={"name": "Nobody Yet"}, headers=admin)
+    users = client.get("/wp-json/wp/v2/users").get_json()
+    assert [user["slug"] for user in users] == [blog["posts"][0]["author"]["slug"]]
+    lonely = client.get("/v1/authors/nobody-yet").get_json()
+    assert client.get(f"/wp-json/wp/v2/users/{lonely['id']}").status_code == 404
