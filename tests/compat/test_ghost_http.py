@@ -215,3 +215,17 @@ def test_cached_answers_keep_the_paging_and_version_headers(client, key, blog, m
         assert again.status_code == 200 and first.headers["ETag"] == again.headers["ETag"]
         assert again.headers[header] == first.headers[header], url
         assert again.headers["Link" if "wp-json" in url else header]
+
+
+def test_filter_by_ghost_id_and_negation(client, key, blog):
+    posts = client.get(f"{BASE}/posts/?key={key}&order=title%20asc").get_json()["posts"]
+    first = posts[0]
+    by_id = client.get(f"{BASE}/posts/", query_string={"key": key, "filter": f"id:{first['id']}"})
+    assert [post["title"] for post in by_id.get_json()["posts"]] == ["First post"]
+    others = client.get(
+        f"{BASE}/posts/", query_string={"key": key, "filter": f"id:-{first['id']}+featured:false"}
+    )
+    assert [post["title"] for post in others.get_json()["posts"]] == ["Third post"]
+    other_kind = first["id"].replace("01", "04", 1)  # a tag's id: matches no post
+    none = client.get(f"{BASE}/posts/", query_string={"key": key, "filter": f"id:{other_kind}"})
+    assert none.status_code == 200 and none.get_json()["posts"] == []
