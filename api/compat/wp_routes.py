@@ -210,11 +210,17 @@ def item(resource: str, number: int, where: wp.WordPressSite) -> wp.WpResource:
 # --- embedding ----------------------------------------------------------------------
 
 
-def _resolver(where: wp.WordPressSite):
-    """Embedded copies for `_embed`, found by following the link's own route."""
+def _resolver(where: wp.WordPressSite, seen: dict[str, Any]):
+    """Embedded copies for `_embed`, found by following the link's own route; `seen`
+    holds what this request resolved already (ten posts by one author read it once)."""
 
     def resolve(rel: str, link: dict[str, Any]) -> Any:
-        route, query = _route_of(link["href"], where)
+        if link["href"] not in seen:
+            seen[link["href"]] = _follow(link["href"])
+        return seen[link["href"]]
+
+    def _follow(href: str) -> Any:
+        route, query = _route_of(href, where)
         matched = wp_request.match_route(route)
         if matched is None or matched.kind not in wp_request.COLLECTIONS:
             return None
@@ -229,6 +235,31 @@ def _resolver(where: wp.WordPressSite):
         return [wp_render.render(resource, context="embed") for resource in resources]
 
     return resolve
+
+
+def _seed_terms(resources: list[wp.WpResource], where: wp.WordPressSite) -> dict[str, Any]:
+    """The `wp:term` embeds of a page of posts, from one read of their tags (the posts
+    name them by id) instead of two reads a post."""
+    posts = [resource for resource in resources if resource.kind == "post"]
+    ids = {number for post in posts for number in (*post.data["categories"], *post.data["tags"])}
+    if not ids:
+        return {}
+    found = listing.list_tags(listing.TermQuery(ids=tuple(ids), limit=len(ids))).items
+    by_id = {tag["id"]: tag for tag in found}
+    seeded: dict[str, Any] = {}
+    for post in posts:
+        for field, route, shape in (
+            ("categories", "/wp/v2/categories", wp.wp_category),
+            ("tags", "/wp/v2/tags", wp.wp_tag),
+        ):
+            tags = sorted((by_id[i] for i in post.data[field] if i in by_id), key=_by_name)
+            href = where.url(route, post=post.data["id"])
+            seeded[href] = [wp_render.render(shape(tag, where), context="embed") for tag in tags]
+    return seeded
+
+
+def _by_name(tag: dict) -> tuple[str, int]:
+    return (tag["name"], tag["id"])
 
 
 def _route_of(href: str, where: wp.WordPressSite) -> tuple[str, dict[str, list[str]]]:
@@ -292,13 +323,18 @@ def _read(route: str, query: dict, where: wp.WordPressSite, headers: dict) -> An
     embed = wp_render.parse_embed(
         (query.get("_embed") or [None])[-1] if "_embed" in query else None, "_embed" in query
     )
-    options = {"fields": fields, "embed": embed, "resolve": _resolver(where)}
+    seen: dict[str, Any] = {}
+    options = {"fields": fields, "embed": embed, "resolve": _resolver(where, seen)}
     if matched.item is not None:
         context = wp_request.item_context(query, matched.kind)
         found = item(matched.kind, int(matched.item), where)
+        if embed is not None:
+            seen.update(_seed_terms([found], where))
         return wp_render.render(found, context=context, **options)
     args = wp_request.list_args(matched.kind, query, timezone=where.timezone)
     resources, total = collection(matched.kind, args, where)
+    if embed is not None:
+        seen.update(_seed_terms(resources, where))
     paged = wp_request.paging(args, total)
     paging = wp_request.paging_headers(
         paged, lambda page: wp_request.page_url(where, route, query, page)

@@ -239,3 +239,11 @@ def test_users_are_the_authors_of_published_posts(client, admin, blog):
     assert [user["slug"] for user in users] == [blog["posts"][0]["author"]["slug"]]
     lonely = client.get("/v1/authors/nobody-yet").get_json()
     assert client.get(f"/wp-json/wp/v2/users/{lonely['id']}").status_code == 404
+
+
+def test_embedded_terms_are_what_their_links_list(client, admin, publish):
+    publish("Tagged", tags=["Zebra", "apple", "Mango"])
+    post = client.get("/wp-json/wp/v2/posts?_embed").get_json()[0]
+    for index, link in enumerate(post["_links"]["wp:term"]):
+        listed = client.get(link["href"] + "&context=embed")  # the test client keeps the path
+        assert post["_embedded"]["wp:term"][index] == listed.get_json()
