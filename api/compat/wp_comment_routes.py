@@ -16,7 +16,8 @@ from typing import Any
 from flask import current_app, request
 from flask_limiter.errors import RateLimitExceeded
 
-from api.comments import intake
+from api.auth.commenters import ip_limit_key
+from api.comments import intake, limits
 from api.compat import wordpress as wp
 from api.compat import wp_render, wp_request
 from api.compat.wp_errors import WpError, from_problem
@@ -39,25 +40,30 @@ def _payload() -> Any:
 
 
 def _post_key() -> str:
+    """The post's bucket, as `POST /v1/posts/{slug}/comments` counts it (by slug)."""
     payload = _payload()
-    post = payload.get("post") if isinstance(payload, dict) else None
-    return f"post:wp:{post}"
+    post_id = _positive_id(payload.get("post") if isinstance(payload, dict) else None)
+    post = find_post(post_id=post_id, site_url=_settings().site_url) if post_id else None
+    return f"post:{post.slug if post else ''}"
 
 
-def _ip_key() -> str:
-    return f"ip:{client_ip()}"
+def _positive_id(value: Any) -> int | None:
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    return int(text) if text.isdigit() and 0 < int(text) <= wp_request.MAX_ID else None
 
 
-_per_ip = limiter.limit(
+# The same quotas and counters as the `/v1` route (api/comments/limits.py): a reader
+# cannot double their allowance by using both ways in.
+_per_ip = limiter.shared_limit(
     lambda: _settings().ratelimit_comments_ip,
-    key_func=_ip_key,
-    scope="comments-ip",
+    scope=limits.IP_SCOPE,
+    key_func=ip_limit_key,
     error_message="Too many comments from your address; see Retry-After.",
 )
-_per_post = limiter.limit(
+_per_post = limiter.shared_limit(
     lambda: _settings().ratelimit_comments_post,
+    scope=limits.POST_SCOPE,
     key_func=_post_key,
-    scope="comments-post",
     error_message="Too many comments on this post right now; see Retry-After.",
 )
 

@@ -180,16 +180,25 @@ def test_pending_comments_are_held_and_not_listed(client, admin, blog):
     assert listed == []
 
 
-def test_comment_rate_limits_hold(client, admin, blog, app):
+def test_comment_rate_limits_hold_across_both_ways_in(client, admin, blog, app):
+    """The per-address quota is one: comments through `/v1` and through WordPress's
+    endpoint count against the same counter."""
     client.patch("/v1/settings/discussion", json={"flood_interval": 0}, headers=admin)
     post = blog["posts"][0]
     limit = int(app.config["MARGINALIA"].ratelimit_comments_ip.split("/")[0])
-    statuses = [
-        _comment(client, post["id"], content=f"Comment number {n}").status_code
-        for n in range(limit + 1)
+    through_v1 = [
+        client.post(
+            f"/v1/posts/{post['slug']}/comments",
+            json={"body": f"Via v1, {n}.", "author_name": "R", "author_email": "r@example.org"},
+        ).status_code
+        for n in range(limit - 1)
     ]
-    assert statuses[:limit] == [201] * limit
-    assert statuses[-1] == 429
+    assert through_v1 == [202] * (limit - 1)
+    assert _comment(client, post["id"], content="The last one allowed.").status_code == 201
+    refused = _comment(client, post["id"], content="One too many.")
+    assert refused.status_code == 429
+    assert refused.get_json()["code"] == "rest_too_many_requests"
+    assert int(refused.headers["Retry-After"]) >= 1
 
 
 def test_pages_and_media_as_wordpress_sends_them(client, admin, author):
