@@ -198,10 +198,7 @@ def collection(
 
 
 def item(resource: str, number: int, where: wp.WordPressSite) -> wp.WpResource:
-    fixed: dict[str, Any] = {"ids": (number,)}
-    if resource in ("media",):
-        fixed = {"ids": (number,)}
-    found, _ = collection(resource, None, where, **fixed)
+    found, _ = collection(resource, None, where, ids=(number,))
     if not found:
         raise not_found(resource)
     return found[0]

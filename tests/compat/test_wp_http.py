@@ -256,3 +256,21 @@ def test_embedded_terms_are_what_their_links_list(client, admin, publish):
     for index, link in enumerate(post["_links"]["wp:term"]):
         listed = client.get(link["href"] + "&context=embed")  # the test client keeps the path
         assert post["_embedded"]["wp:term"][index] == listed.get_json()
+
+
+def test_a_form_post_in_the_rest_route_form(client, admin, blog):
+    client.patch("/v1/settings/discussion", json={"flood_interval": 0}, headers=admin)
+    post = blog["posts"][1]
+    response = client.post(
+        "/?rest_route=/wp/v2/comments",
+        data={
+            "post": str(post["id"]),
+            "content": "From a plain form.",
+            "author_name": "Form Reader",
+            "author_email": "form@example.org",
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["author_name"] == "Form Reader"
+    assert "?rest_route=/wp/v2/comments/" in response.headers["Location"]
+    assert client.post("/?rest_route=/wp/v2/posts", json={}).get_json()["code"] == "rest_no_route"
