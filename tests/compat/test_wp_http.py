@@ -274,3 +274,11 @@ def test_a_form_post_in_the_rest_route_form(client, admin, blog):
     assert response.get_json()["author_name"] == "Form Reader"
     assert "?rest_route=/wp/v2/comments/" in response.headers["Location"]
     assert client.post("/?rest_route=/wp/v2/posts", json={}).get_json()["code"] == "rest_no_route"
+
+
+def test_the_site_time_zone_is_checked_at_start():
+    from config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="SITE_TIMEZONE"):
+        load_settings(environ={"MARGINALIA_SITE_TIMEZONE": "Mars/Olympus"})
+    assert load_settings(environ={"MARGINALIA_SITE_TIMEZONE": "Asia/Tokyo"}).site_timezone
