@@ -39,6 +39,10 @@ EXPOSED_HEADERS = [
     "Retry-After",
     "RateLimit",
     "RateLimit-Policy",
+    # The WordPress and Ghost compatible APIs' paging and version (api/compat).
+    "X-WP-Total",
+    "X-WP-TotalPages",
+    "Content-Version",
 ]
 
 
@@ -195,6 +199,10 @@ def _register_blueprints(app: Flask) -> None:
     from api.cdn.routes import blp as cdn
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
+    from api.compat import contract as compat_contract
+    from api.compat.ghost_routes import blp as ghost
+    from api.compat.key_routes import blp as content_keys
+    from api.compat.wp_routes import blp as wordpress
     from api.content.page_routes import blp as pages_api
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
@@ -222,7 +230,11 @@ def _register_blueprints(app: Flask) -> None:
         moderation,
         media,
         cdn,
+        content_keys,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
     app.register_blueprint(media_files)  # stored files (local storage): not operations either
+    app.register_blueprint(wordpress)  # WordPress's API: its own shapes (docs/compat.md)
+    app.register_blueprint(ghost)  # Ghost's Content API: its own shapes (docs/compat.md)
+    compat_contract.document(smorest.spec)  # both in the contract, under their own tags

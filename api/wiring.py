@@ -24,6 +24,7 @@ from api.cdn import purging as cdn_purging
 from api.cdn import tasks as cdn_tasks
 from api.comments import models as comment_models
 from api.comments import services as comments
+from api.compat import models as compat_models
 from api.content import models as content_models
 from api.content import tasks as content_tasks
 from api.content.taxonomy import author_id_for_slug
@@ -62,6 +63,7 @@ MODELS = (
     auth_models,
     cdn_models,
     comment_models,
+    compat_models,
     content_models,
     event_models,
     linkback_models,

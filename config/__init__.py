@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
@@ -55,6 +56,11 @@ class Settings:
     api_url: str = "http://localhost:8000"
     instance_path: str = ""
     internal_pingbacks_approved: bool = True
+    # The site as the WordPress and Ghost compatible APIs describe it (docs/compat.md).
+    site_title: str = "Marginalia"
+    site_description: str = ""
+    site_timezone: str = "UTC"
+    content_api_all_cap: int = 1000
     linkback_rate_limit: str = "30/minute"
     # JWS algorithms accepted on commenter tokens; asymmetric ones only (never from the token).
     oidc_algorithms: tuple[str, ...] = OIDC_ALGORITHMS
@@ -255,6 +261,14 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"{ENV_PREFIX}REDIS_URL must start with redis:// or rediss://")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"{ENV_PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    try:
+        ZoneInfo(settings.site_timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"{ENV_PREFIX}SITE_TIMEZONE must be an IANA time zone: {settings.site_timezone!r}"
+        ) from None
+    if settings.content_api_all_cap < 1:
+        raise ConfigError(f"{ENV_PREFIX}CONTENT_API_ALL_CAP must be at least 1")
     if settings.max_body_bytes < 1024:
         raise ConfigError(f"{ENV_PREFIX}MAX_BODY_BYTES must be at least 1024")
     try:

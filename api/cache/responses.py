@@ -48,7 +48,8 @@ from api.web.ratelimits import limiter
 MAX_BODY_BYTES = 1 << 20  # bigger bodies are rare and would crowd everything else out
 # Headers the view sets that belong to the representation; the per-request ones
 # (request id, CORS, Cache-Control, rate limits) are added again on every hit.
-# The CDN's headers (api/cdn/headers.py) describe the representation too.
+# The CDN's headers (api/cdn/headers.py) and the WordPress and Ghost APIs' paging and
+# version headers describe the representation too.
 _KEPT_HEADERS = (
     "Content-Type",
     "Link",
@@ -56,6 +57,9 @@ _KEPT_HEADERS = (
     "Surrogate-Control",
     "CDN-Cache-Control",
     "Cache-Tag",
+    "X-WP-Total",
+    "X-WP-TotalPages",
+    "Content-Version",
 )
 
 

@@ -22,20 +22,27 @@ def _settings():
     return current_app.config["MARGINALIA"]
 
 
-per_ip = limiter.limit(
+# Shared scopes: every way in to the intake (this route, WordPress's comment endpoint in
+# api/compat) counts against the same quotas.
+IP_SCOPE, IDENTITY_SCOPE, POST_SCOPE = "comments-ip", "comments-identity", "comments-post"
+
+per_ip = limiter.shared_limit(
     lambda: _settings().ratelimit_comments_ip,
+    scope=IP_SCOPE,
     key_func=ip_limit_key,
     exempt_when=is_identified,
     error_message="Too many comments from your address; see Retry-After.",
 )
-per_identity = limiter.limit(
+per_identity = limiter.shared_limit(
     lambda: _settings().ratelimit_comments_identity,
+    scope=IDENTITY_SCOPE,
     key_func=identity_limit_key,
     exempt_when=lambda: not is_identified(),
     error_message="Too many comments from your account; see Retry-After.",
 )
-per_post = limiter.limit(
+per_post = limiter.shared_limit(
     lambda: _settings().ratelimit_comments_post,
+    scope=POST_SCOPE,
     key_func=post_limit_key,
     error_message="Too many comments on this post right now; see Retry-After.",
 )

@@ -63,6 +63,9 @@ PINGBACK_RECEIVED = EventType(
 )
 MEDIA_CREATED = EventType("media.created", "An image was uploaded and its sizes stored.")
 MEDIA_DELETED = EventType("media.deleted", "An image and its stored files were deleted.")
+CONTENT_KEY_REVOKED = EventType(
+    "content_key.revoked", "An admin revoked a Content API key (reads made with it end)."
+)
 WEBHOOK_TEST = EventType(
     "webhook.test", "An admin asked for a test delivery (sent to that endpoint only)."
 )
@@ -95,6 +98,7 @@ CATALOGUE: tuple[EventType, ...] = (
     PINGBACK_RECEIVED,
     MEDIA_CREATED,
     MEDIA_DELETED,
+    CONTENT_KEY_REVOKED,
     WEBHOOK_TEST,
 )
 BY_NAME = {event_type.name: event_type for event_type in CATALOGUE}

@@ -120,3 +120,41 @@ def media_data(item: MediaItem) -> dict:
         "height": item.height,
         "widths": list(item.widths),
     }
+
+
+# --- public reads (WordPress's /wp/v2/media) ---------------------------------------
+
+
+def list_public_media(
+    *, ids: tuple[int, ...] = (), exclude_ids: tuple[int, ...] = (), offset: int, limit: int
+) -> tuple[list[dict], int]:
+    """Images as a public media library shows them (their files are public already):
+    newest first, with the total."""
+    from sqlalchemy import func
+
+    conditions = []
+    if ids:
+        conditions.append(MediaItem.id.in_(ids))
+    if exclude_ids:
+        conditions.append(MediaItem.id.not_in(exclude_ids))
+    query = select(MediaItem).where(*conditions)
+    total = db.session.scalar(select(func.count()).select_from(MediaItem).where(*conditions))
+    items = db.session.scalars(query.order_by(MediaItem.id.desc()).offset(offset).limit(limit))
+    return [public_media_data(item) for item in items], int(total or 0)
+
+
+def public_media_data(item: MediaItem) -> dict:
+    stored = files_of(item)
+    return {
+        "id": item.id,
+        "url": stored[-1].url,
+        "filename": stored[-1].key.rsplit("/", 1)[-1],
+        "slug": item.name,
+        "title": item.name,
+        "content_type": media_type(item),
+        "width": item.width,
+        "height": item.height,
+        "size": item.bytes,
+        "variants": [{"width": f.width, "height": f.height, "url": f.url} for f in stored[:-1]],
+        "created_at": item.created_at.isoformat(),
+    }

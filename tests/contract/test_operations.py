@@ -132,6 +132,15 @@ def resources(app, client, make_token, monkeypatch) -> dict:
     ).get_json()
     media = upload(client, admin, image_bytes("PNG", 40, 30), name="dot.png").get_json()
     tag = client.get("/v1/tags?limit=1").get_json()["items"][0]["slug"]
+    wp = {
+        kind: client.get(f"/wp-json/wp/v2/{kind}?per_page=1").get_json()[0]["id"]
+        for kind in ("posts", "pages", "users", "tags", "categories", "comments", "media")
+    }
+    key = client.post("/v1/content-keys", json={"name": "contract"}, headers=admin).get_json()
+    ghost = {
+        kind: client.get(f"/ghost/api/content/{kind}/?key={key['key']}&limit=1").get_json()[kind][0]
+        for kind in ("posts", "pages", "authors", "tags")
+    }
     values = {
         "/v1/posts/{slug}": {"slug": POST_SLUG},
         "/v1/pages/{slug}": {"slug": page["slug"]},
@@ -149,24 +158,37 @@ def resources(app, client, make_token, monkeypatch) -> dict:
         },
         "/v1/events/{event_id}/deliveries": {"event_id": delivery["event_id"]},
         "/v1/moderation/comments/{comment_id}": {"comment_id": submitted["id"]},
+        **{f"/wp-json/wp/v2/{kind}/{{id}}": {"id": number} for kind, number in wp.items()},
+        **{f"/ghost/api/content/{kind}/{{id}}": {"id": item["id"]} for kind, item in ghost.items()},
+        **{
+            f"/ghost/api/content/{kind}/slug/{{slug}}": {"slug": item["slug"]}
+            for kind, item in ghost.items()
+        },
+        "/v1/content-keys/{key_id}": {"key_id": key["id"]},
     }
     return {
         "admin": admin,
         "edit": bearer(submitted["edit_token"]),
         "values": values,
         "loner": loner["slug"],
+        "content_key": key["key"],
     }
 
 
 def _url(path: str, resources: dict, method: str) -> str:
     params = re.findall(r"{(\w+)}", path)
     if not params:
-        return path
+        return _with_key(path, resources)
     values = dict(resources["values"].get(path, {}))
     if path == "/v1/authors/{slug}" and method == "delete":
         values["slug"] = resources["loner"]  # an author with posts cannot be deleted (409)
     assert set(params) <= set(values), f"give an example for {path} in `resources`"
-    return path.format(**values)
+    return _with_key(path.format(**values), resources)
+
+
+def _with_key(url: str, resources: dict) -> str:
+    """Ghost's Content API reads need a Content API key."""
+    return f"{url}?key={resources['content_key']}" if url.startswith("/ghost/") else url
 
 
 def _caller(path: str, resources: dict) -> dict:
@@ -233,7 +255,9 @@ def test_every_operation_that_declares_429_is_rate_limited_as_declared(client, r
             assert "RateLimit-Policy" in answer.headers and "RateLimit" in answer.headers
         assert answer.status_code == 429, path
         assert int(answer.headers["Retry-After"]) >= 1
-        assert answer.mimetype == "application/problem+json"
+        # WordPress's API answers in WordPress's error shape.
+        shape = "application/json" if path.startswith("/wp-json/") else "application/problem+json"
+        assert answer.mimetype == shape
 
 
 TRIES = {
@@ -241,6 +265,9 @@ TRIES = {
         url, json={"body": "Again and again."}
     ),
     ("post", "/v1/webmention"): lambda client, url: client.post(url, data={}),
+    ("post", "/wp-json/wp/v2/comments"): lambda client, url: client.post(
+        url, json={"post": 1, "content": "Again.", "author_name": "A", "author_email": "a@b.org"}
+    ),
     ("post", "/xmlrpc"): lambda client, url: client.post(
         url, data="<methodCall/>", content_type="text/xml"
     ),

@@ -1,0 +1,134 @@
+"""The real WordPress and Ghost clients (`wpapi`, `@tryghost/content-api`, Node 20,
+from npm's lock file in tests/compat/clients) run their flows (clients/*.cjs) against a
+real `marginalia serve`: once with the demo content, once with WordPress's theme unit
+test export loaded (tests/compat/wxr_loader.py), on this leg's database and Redis.
+
+Needs Node and `npm ci` in tests/compat/clients (.ci/run does it); without them it fails
+and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.compat.wxr_loader import load_wxr
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.e2e.conftest import Running, free_port, run, wait_until_up
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = Path(__file__).parent / "clients"
+WXR = Path(
+    os.environ.get(
+        "MARGINALIA_WXR_FIXTURE", "/work/shared/fixtures/wordpress/themeunittestdata.wordpress.xml"
+    )
+)
+# Redis databases 1-7 are the test processes', 8-11 the e2e servers', 12 the contract's.
+REDIS_DATABASE = 13
+
+
+@dataclass
+class Site:
+    base_url: str
+    admin: str
+    key: str
+    posts: int
+
+
+@pytest.fixture(scope="module", params=["demo", "wordpress-import"])
+def site(request, tmp_path_factory):
+    assert shutil.which("node") and (CLIENTS / "node_modules" / "wpapi").is_dir(), (
+        "Node or the client packages are missing: run `npm ci` in tests/compat/clients"
+    )
+    demo = request.param == "demo"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MARGINALIA_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env.update(
+        {
+            "MARGINALIA_INSTANCE_PATH": str(tmp_path_factory.mktemp("compat") / "instance"),
+            "MARGINALIA_PORT": str(port),
+            "MARGINALIA_API_URL": base_url,
+            "MARGINALIA_LOG_LEVEL": "WARNING",
+            "MARGINALIA_SECRET_KEY": "compat-secret",
+            "MARGINALIA_DEMO_ON_EMPTY": "true" if demo else "false",
+            # No worker: the imported posts link to other sites, and their pings (which
+            # would resolve those names) are no business of these tests.
+            "MARGINALIA_INLINE_WORKER": "false",
+        }
+    )
+    schema = None
+    if ON_POSTGRES:
+        schema = f"compat_{uuid.uuid4().hex[:10]}"
+        engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        env["MARGINALIA_DATABASE_URL"] = (
+            f"{TEST_DATABASE_URL}?options={quote(f'-csearch_path={schema}')}"
+        )
+    if TEST_REDIS_URL:
+        import redis
+
+        parts = urlsplit(TEST_REDIS_URL)
+        env["MARGINALIA_REDIS_URL"] = f"{parts.scheme}://{parts.netloc}/{REDIS_DATABASE}"
+        redis.Redis.from_url(env["MARGINALIA_REDIS_URL"]).flushdb()
+    server = Running(env, "serve", "--threads", "4")
+    try:
+        wait_until_up(base_url, server)
+        admin = run(env, "token", "create", "--role", "admin", "--name", "compat").stdout.strip()
+        headers = {"Authorization": f"Bearer {admin}"}
+        # The flows comment from 127.0.0.1 as one reader would: no flood wait between runs.
+        httpx.patch(
+            f"{base_url}/v1/settings/discussion", json={"flood_interval": 0}, headers=headers
+        ).raise_for_status()
+        if not demo:
+            counts = load_wxr(base_url, admin, WXR)
+            assert counts["posts"] > 10 and counts["pages"] > 3, counts
+        key = httpx.post(
+            f"{base_url}/v1/content-keys", json={"name": "clients"}, headers=headers
+        ).json()["key"]
+        total = httpx.get(f"{base_url}/wp-json/wp/v2/posts").headers["X-WP-Total"]
+        yield Site(base_url, admin, key, int(total))
+    finally:
+        server.stop()
+        if schema:
+            engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+
+
+def run_node(script: str, *args: str) -> dict:
+    done = subprocess.run(
+        ["node", script, *args], cwd=CLIENTS, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_wpapi_discovers_pages_embeds_and_comments(site):
+    summary = run_node("wpapi_flow.cjs", f"{site.base_url}/")
+    assert summary["endpoint"] == f"{site.base_url}/wp-json/"
+    assert summary["posts"] == site.posts
+    assert "author" in summary["embedded"]
+    assert summary["created"]["status"] in ("hold", "approved")
+
+
+def test_ghost_content_api_client_browses_reads_and_filters(site):
+    summary = run_node("ghost_flow.cjs", site.base_url, site.key)
+    assert summary["posts"] >= 1 and summary["authors"] >= 1 and summary["tags"] >= 1
+    assert summary["settings"] == "Marginalia"
+    if site.posts > 10:  # the imported site: its tags have posts on several pages
+        assert summary["tags"] > 100
