@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from flask import Flask, Response
 
-from api.cache.keys import declared_keys
+from api.cache.keys import EVERYTHING, declared_keys
 from api.cache.responses import public_read
 from api.cdn.purgers import valid_keys
 
@@ -24,7 +24,7 @@ def cdn_headers(keys: Iterable[str], settings) -> list[tuple[str, str]]:
     """Headers for an anonymous public 200/304 read built from `keys`; none without keys
     (a response nothing can purge keeps to Cache-Control alone)."""
     wanted = valid_keys(keys)
-    if not wanted:
+    if not wanted or EVERYTHING in wanted:  # no key names all it was built from
         return []
     lifetime = f"max-age={settings.cdn_s_maxage}"
     if settings.cdn_stale_while_revalidate:

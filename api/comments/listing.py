@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from api.cache import keys
 from api.comments.models import Comment
 from api.comments.reading import PUBLIC_COLUMNS
 from api.content.listing import published_ids
@@ -103,4 +104,9 @@ def list_public(query: CommentQuery) -> CommentListing:
                 .distinct()
             )
         )
+    # Comments of named posts depend on those threads; a site-wide list on everything.
+    if query.post_ids:
+        keys.depends_on(*(keys.comments(post_id) for post_id in query.post_ids))
+    else:
+        keys.depends_on(keys.EVERYTHING)
     return CommentListing(rows, total, replied)

@@ -3,8 +3,10 @@
 Ghost's Content API keys are 26 hex characters (`@tryghost/content-api` refuses any
 other), public by design (they sit in a frontend's JavaScript) and read-only: they only
 say which integration is reading. Ours are the same, stored hashed like staff tokens.
-Revoking one records `content_key.revoked`, which, like every event, makes cached
-reads stale: no answer made with the key is served after it.
+Revoking one records `content_key.revoked` with the key `*`: the response caches of
+every instance drop everything (revocations are rare), so no answer made with the key
+is served by us after it. A CDN keeps what it stored until its own lifetime ends
+(`cdn_s_maxage`): purge it by hand if a revoked key must stop at once there too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import secrets
 from sqlalchemy import bindparam, select
 
 from api.auth.policy import Actor, Permission, ensure
+from api.cache import keys as cache_keys
 from api.compat.models import ContentKey
 from api.errors import NotFound
 from api.events import catalogue as events
@@ -51,7 +54,11 @@ def revoke_key(actor: Actor | None, key_id: int) -> None:
         raise NotFound("No such content key.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        record_event(events.CONTENT_KEY_REVOKED, {"content_key": {"id": key.id, "name": key.name}})
+        record_event(
+            events.CONTENT_KEY_REVOKED,
+            {"content_key": {"id": key.id, "name": key.name}},
+            keys=(cache_keys.EVERYTHING,),
+        )
 
 
 _BY_HASH = select(ContentKey.id).where(

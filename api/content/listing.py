@@ -21,6 +21,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, String, and_, exists, func, literal, or_, select
 
+from api.cache import keys
 from api.content import reading
 from api.content.models import Author, Post, Tag, post_tags
 from api.content.views import post_dumper
@@ -148,6 +149,12 @@ def list_content(query: ContentQuery) -> Listing:
     )
     rows = db.session.execute(statement, params).all()
     records = reading._with_tags(rows, reading.PostColumns())
+    # The same dependency keys as /v1's reads, so one change drops (and purges) both.
+    keys.depends_on(keys.collection(query.kind))
+    for post, tags in records:
+        keys.depends_on(
+            keys.post(post.id), keys.author(post.author_id), *(keys.tag(tag.id) for tag in tags)
+        )
     dump = _dump()
     return Listing([dump(record) for record in records], int(total.scalar_one()))
 
@@ -251,6 +258,9 @@ def _list_terms(model, query: TermQuery, to_json: Callable) -> Listing:
         statement.order_by(*order).offset(query.offset).limit(query.limit)
     ).all()
     total = int(db.session.execute(counted).scalar_one())
+    key = keys.author if model is Author else keys.tag
+    keys.depends_on(keys.AUTHORS if model is Author else keys.TAGS)
+    keys.depends_on(*(key(item.id) for item, _ in rows))
     return Listing([to_json(item, post_count) for item, post_count in rows], total)
 
 

@@ -282,3 +282,22 @@ def test_the_site_time_zone_is_checked_at_start():
     with pytest.raises(ConfigError, match="SITE_TIMEZONE"):
         load_settings(environ={"MARGINALIA_SITE_TIMEZONE": "Mars/Olympus"})
     assert load_settings(environ={"MARGINALIA_SITE_TIMEZONE": "Asia/Tokyo"}).site_timezone
+
+
+def test_wordpress_and_ghost_reads_carry_the_same_cdn_keys_as_v1(client, admin, blog):
+    """A CDN purges one post's key and every API's copy of it goes (docs/cache.md)."""
+    first = blog["posts"][0]
+    post_key, author_key = f"post:{first['id']}", f"author:{first['author']['id']}"
+    v1 = client.get(f"/v1/posts/{first['slug']}").headers["Surrogate-Key"].split()
+    wp_one = client.get(f"/wp-json/wp/v2/posts/{first['id']}").headers["Surrogate-Key"].split()
+    wp_list = client.get("/wp-json/wp/v2/posts").headers["Surrogate-Key"].split()
+    key = client.post("/v1/content-keys", json={"name": "site"}, headers=admin).get_json()["key"]
+    ghost = client.get(f"/ghost/api/content/posts/slug/{first['slug']}/?key={key}")
+    assert {post_key, author_key} <= set(v1) & set(wp_one) & set(
+        ghost.headers["Surrogate-Key"].split()
+    )
+    assert {"posts", post_key} <= set(wp_list)
+    authors = client.get("/wp-json/wp/v2/users").headers["Surrogate-Key"].split()
+    assert "authors" in authors and author_key in authors
+    # Every approved comment on the site: no key names all of that, so no CDN lifetime.
+    assert "Surrogate-Key" not in client.get("/wp-json/wp/v2/comments").headers

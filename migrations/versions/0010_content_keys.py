@@ -1,15 +1,15 @@
 """content keys: Ghost-style Content API keys, stored hashed
 
-Revision ID: 0014_content_keys
-Revises: 0008_content_model
+Revision ID: 0010_content_keys
+Revises: 0009_cache_keys
 Create Date: 2026-11-30 04:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_content_keys"
-down_revision = "0008_content_model"
+revision = "0010_content_keys"
+down_revision = "0009_cache_keys"
 branch_labels = None
 depends_on = None
 
