@@ -191,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
+    from api.content.editorial_routes import blp as editorial
     from api.content.page_routes import blp as pages_api
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
@@ -208,6 +209,7 @@ def _register_blueprints(app: Flask) -> None:
         meta,
         posts,
         pages_api,
+        editorial,
         taxonomy,
         comments,
         events,

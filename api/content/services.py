@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import lazyload
 
-from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
+from api.auth.policy import SCHEDULER, Actor, Role, ensure_may_write_post, may_read_draft
+from api.content import revisions
 from api.content.models import POST_TYPES, Post, PreviousSlug, Tag
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
@@ -50,7 +51,17 @@ IMAGE_FIELDS = ("feature_image", "og_image", "twitter_image")
 _EVENTS = {
     kind: {
         verb: getattr(events, f"{kind.upper()}_{verb.upper()}")
-        for verb in ("created", "scheduled", "published", "updated", "unpublished", "deleted")
+        for verb in (
+            "created",
+            "scheduled",
+            "published",
+            "updated",
+            "unpublished",
+            "deleted",
+            "revision_restored",
+            "draft_saved",
+            "draft_published",
+        )
     }
     for kind in POST_TYPES
 }
@@ -72,8 +83,12 @@ def post_data(post: Post) -> dict:
     }
 
 
-def _event(post: Post, verb: str) -> tuple[events.EventType, str]:
+def event_for(post: Post, verb: str) -> tuple[events.EventType, str]:
+    """The event type of `verb` for this post or page, and the key its data goes under."""
     return _EVENTS[post.type][verb], post.type
+
+
+_event = event_for
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -105,12 +120,14 @@ def create_post(actor: Actor | None, data: dict, kind: str = "post") -> Post:
             setattr(post, name, data[name])
     status, published_at = _check_status(data["status"], data.get("published_at"))
     post.status, post.published_at = status, published_at
+    post.unpublish_at = _check_unpublish(data.get("unpublish_at"), post)
     post.tags = _tags_for(data.get("tags", []))
     post.reading_time = reading_time(post.body_html, bool(post.feature_image))
     db.session.add(post)
     _flush(post, "created")
     event_type, key = _event(post, _created_verb(post))
     record_event(event_type, {key: post_data(post)})
+    revisions.record(post, revisions.writer_of(actor), None)
     _queue_publication(post)
     return post
 
@@ -123,6 +140,22 @@ def update_post(
     kind: str = "post",
 ) -> Post:
     post = _locked_post(actor, slug, precondition, kind)
+    return apply_update(actor, post, changes)
+
+
+def apply_update(
+    actor: Actor,
+    post: Post,
+    changes: dict,
+    *,
+    verb: str | None = None,
+    note: str = "",
+    extra: dict | None = None,
+) -> Post:
+    """Write `changes` to a locked post, record its event (`verb`, or the one its status
+    change names) and its revision. For the content area's own use cases (restoring a
+    revision, publishing a pending draft, api/content/editorial.py)."""
+    before = revisions.snapshot(post)
     before_status, before_slug, before_body = post.status, post.slug, post.body
     if "slug" in changes and changes["slug"] != post.slug:
         _ensure_slug_free(changes["slug"])
@@ -150,9 +183,11 @@ def update_post(
         post.status, post.published_at = _check_status(
             changes.get("status", post.status), published_at
         )
+    if "unpublish_at" in changes:
+        post.unpublish_at = _check_unpublish(changes.get("unpublish_at", post.unpublish_at), post)
     post.updated_at = utcnow()
     _flush(post, "updated")
-    event_type, key = _event(post, _update_verb(before_status, post.status))
+    event_type, key = _event(post, verb or _update_verb(before_status, post.status))
     record_event(
         event_type,
         {
@@ -160,8 +195,10 @@ def update_post(
             "previous_slug": before_slug,
             "changed": sorted(changes),
             "body_changed": post.body != before_body,
+            **(extra or {}),
         },
     )
+    revisions.record(post, revisions.writer_of(actor), before, note)
     _queue_publication(post)
     return post
 
@@ -205,10 +242,43 @@ def publish_scheduled_post(post_id: int) -> bool:
     )
     if post is None:
         return False
+    before = revisions.snapshot(post)
     post.status = "published"
     _flush(post, "published")
     event_type, key = _event(post, "published")
     record_event(event_type, {key: post_data(post), "scheduled": True})
+    revisions.record(post, revisions.writer_of(SCHEDULER), before, "published when due")
+    return True
+
+
+def due_unpublications(limit: int = 500) -> list[int]:
+    """The published posts and pages whose `unpublish_at` has come, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Post.id)
+            .where(Post.unpublish_at <= utcnow(), Post.status == "published")
+            .order_by(Post.unpublish_at)
+            .limit(limit)
+        )
+    )
+
+
+def unpublish_due_post(post_id: int) -> bool:
+    """Take one post back to draft if it is still published and due; False when another
+    worker did (its row is locked or already changed), so two workers unpublish it once."""
+    post = db.session.scalar(
+        select(Post)
+        .where(Post.id == post_id, Post.status == "published", Post.unpublish_at <= utcnow())
+        .with_for_update(skip_locked=True)
+    )
+    if post is None:
+        return False
+    before = revisions.snapshot(post)
+    post.status, post.unpublish_at, post.updated_at = "draft", None, utcnow()
+    _flush(post, "unpublished")
+    event_type, key = _event(post, "unpublished")
+    record_event(event_type, {key: post_data(post), "scheduled": True})
+    revisions.record(post, revisions.writer_of(SCHEDULER), before, "unpublished when due")
     return True
 
 
@@ -245,6 +315,16 @@ def _check_status(status: str, published_at: datetime | None) -> tuple[str, date
                 errors={"published_at": ["That time is in the future: use status scheduled."]}
             )
     return status, published_at
+
+
+def _check_unpublish(unpublish_at: datetime | None, post: Post) -> datetime | None:
+    if unpublish_at is None:
+        return None
+    if unpublish_at <= utcnow():
+        raise InvalidInput(errors={"unpublish_at": ["unpublish_at must be in the future."]})
+    if post.published_at is not None and unpublish_at <= post.published_at:
+        raise InvalidInput(errors={"unpublish_at": ["unpublish_at must come after published_at."]})
+    return unpublish_at
 
 
 def _written_excerpt(data: dict, current: str | None) -> str | None:
@@ -318,6 +398,11 @@ def _tags_for(names: list[str]) -> list[Tag]:
             )
         tags.append(tag)
     return tags
+
+
+def locked_post(actor: Actor | None, slug: str, precondition: Precondition, kind: str) -> Post:
+    """The post, locked for a write the actor may make (404 if they may not see it)."""
+    return _locked_post(actor, slug, precondition, kind)
 
 
 def _locked_post(actor: Actor | None, slug: str, precondition: Precondition, kind: str) -> Post:

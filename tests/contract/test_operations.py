@@ -116,6 +116,10 @@ def resources(app, client, make_token, monkeypatch) -> dict:
     ).get_json()
     media = upload(client, admin, image_bytes("PNG", 40, 30), name="dot.png").get_json()
     tag = client.get("/v1/tags?limit=1").get_json()["items"][0]["slug"]
+    # A pending draft over the demo post, and a preview link to it.
+    draft = client.put(f"/v1/posts/{POST_SLUG}/draft", json={"title": "Pending"}, headers=admin)
+    assert draft.status_code == 200, draft.get_json()
+    link = client.post(f"/v1/posts/{POST_SLUG}/preview-links", json={}, headers=admin).get_json()
     values = {
         "/v1/posts/{slug}": {"slug": POST_SLUG},
         "/v1/pages/{slug}": {"slug": page["slug"]},
@@ -133,6 +137,15 @@ def resources(app, client, make_token, monkeypatch) -> dict:
         },
         "/v1/events/{event_id}/deliveries": {"event_id": delivery["event_id"]},
         "/v1/moderation/comments/{comment_id}": {"comment_id": submitted["id"]},
+        "/v1/posts/{slug}/revisions": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/revisions/{number}": {"slug": POST_SLUG, "number": 1},
+        "/v1/posts/{slug}/revisions/{number}/diff": {"slug": POST_SLUG, "number": 1},
+        "/v1/posts/{slug}/revisions/{number}/restore": {"slug": POST_SLUG, "number": 1},
+        "/v1/posts/{slug}/draft": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/draft/publish": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/preview-links": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/preview-links/{link_id}": {"slug": POST_SLUG, "link_id": link["id"]},
+        "/v1/preview/{token}": {"token": link["url"].rsplit("/", 1)[1]},
     }
     return {
         "admin": admin,
