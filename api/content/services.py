@@ -234,11 +234,13 @@ def due_scheduled_posts(limit: int = 500) -> list[int]:
 
 def publish_scheduled_post(post_id: int) -> bool:
     """Publish one scheduled post if it is still scheduled; False when another worker
-    did (its row is locked or already flipped), so two workers publish it once."""
+    did (its row is locked or already flipped), so two workers publish it once. Only the
+    post's row is locked (`of=Post`): locking its joined author too would make the other
+    worker skip every post of that author meanwhile."""
     post = db.session.scalar(
         select(Post)
         .where(Post.id == post_id, Post.status == "scheduled")
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Post)
     )
     if post is None:
         return False
@@ -269,7 +271,7 @@ def unpublish_due_post(post_id: int) -> bool:
     post = db.session.scalar(
         select(Post)
         .where(Post.id == post_id, Post.status == "published", Post.unpublish_at <= utcnow())
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Post)
     )
     if post is None:
         return False
