@@ -55,8 +55,13 @@ def publish_scheduled_sweep() -> int:
     return publish_due_posts() + publish_due_drafts_now() + unpublish_due_posts()
 
 
-@periodic_task(crontab(minute="23"))
-def prune_revisions() -> int:
-    """Hourly: keep `revisions_per_post` revisions of each post (0: all)."""
+def prune_old_revisions() -> int:
+    """Keep `revisions_per_post` revisions of each post (0: all) and the published one."""
     with unit_of_work():
         return revisions.prune(current_app.config["MARGINALIA"].revisions_per_post)
+
+
+@periodic_task(crontab(minute="23"))
+def prune_revisions() -> int:
+    """Hourly: prune old revisions (`revisions_per_post`)."""
+    return prune_old_revisions()
