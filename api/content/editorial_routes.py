@@ -66,224 +66,257 @@ def _settings():
     return current_app.config["MARGINALIA"]
 
 
-@blp.route("/posts/<string:slug>/revisions")
-class Revisions(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.arguments(RevisionListArgs, location="query")
-    @blp.response(200, RevisionPage)
-    @problems(blp, 400, 401, 403, 404, 422)
-    @blp.doc(operationId="listRevisions")
-    def get(self, args, slug):
-        """List a post's revisions, newest first
-
-        Staff who may write the post. Every create and update (API, CLI, importer, the
-        scheduled publisher) is one revision: who, when, and which fields changed.
-        """
-        post = editorial.post_for_revisions(current_actor(), slug)
-        codec = CursorCodec(_settings().secret_key, f"revisions:{post.id}")
-        page = revisions.list_revisions(
-            post.id, limit=args["limit"], cursor=args["cursor"], codec=codec, count=args["count"]
-        )
-        return page_body(page, lambda items: _SUMMARY.dump(items, many=True))
-
-
-@blp.route("/posts/<string:slug>/revisions/<int:number>")
-class Revision(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.response(200, RevisionSchema)
-    @problems(blp, 401, 403, 404)
-    @blp.doc(operationId="getRevision")
-    def get(self, slug, number):
-        """Read one revision with its whole snapshot
-
-        The editable fields as that version had them: the body in Markdown, the author and
-        tags by slug.
-        """
-        return json_response(_REVISION.dump(editorial.get_revision(current_actor(), slug, number)))
-
-
-@blp.route("/posts/<string:slug>/revisions/<int:number>/diff")
-class RevisionDiff(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.arguments(DiffArgs, location="query")
-    @blp.response(200, DiffSchema)
-    @problems(blp, 401, 403, 404, 422)
-    @blp.doc(operationId="diffRevisions")
-    def get(self, args, slug, number):
-        """Compare two revisions: a unified diff of the body, the other fields one by one
-
-        `against` names the older side (default: the revision before this one).
-        """
-        actor = current_actor()
-        against = args.get("against")
-        if against is None and number > 1:
-            against = number - 1
-        if against is None:
-            new = editorial.get_revision(actor, slug, number)
-            body = {
-                "revision": number,
-                "against": None,
-                **revisions.diff({}, new.snapshot, "nothing", f"revision {number}"),
-            }
-        else:
-            body = editorial.diff_revisions(actor, slug, number, against)
-        for change in body["fields"]:
-            change["old"], change["new"] = change.pop("from"), change.pop("to")
-        return json_response(DiffSchema().dump(body))
-
-
-@blp.route("/posts/<string:slug>/revisions/<int:number>/restore")
-class RevisionRestore(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.response(200, PostSchema)
-    @problems(blp, 401, 403, 404, 409, 412, 422)
-    @blp.doc(operationId="restoreRevision", **IF_MATCH)
-    def post(self, slug, number):
-        """Restore a revision's content; send If-Match with the post's ETag
-
-        The title, body, excerpt, author, tags, comments_open and Ghost's fields come back;
-        the slug, status and dates stay. Restoring is a new revision and records the
-        update's events and `post.revision_restored`.
-        """
-        with unit_of_work():
-            post = editorial.restore_revision(
-                current_actor(), slug, number, if_match_guard(_staff_view)
-            )
-        return json_response(_staff_view(post))
-
-
-@blp.route("/posts/<string:slug>/draft")
-class Draft(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.response(200, DraftSchema)
-    @problems(blp, 401, 403, 404)
-    @blp.doc(operationId="getDraft")
-    def get(self, slug):
-        """Read a published post's pending draft
-
-        Its `ETag` goes in `If-Match` when publishing it. 404 when there is none.
-        """
-        post, draft = editorial.get_draft(current_actor(), slug)
-        return json_response(_draft_view(post, draft))
-
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.arguments(DraftWriteSchema)
-    @blp.response(200, DraftSchema)
-    @problems(blp, 400, 401, 403, 404, 409, 413, 422)
-    @blp.doc(operationId="saveDraft")
-    def put(self, data, slug):
-        """Save pending changes to a published post; readers keep seeing the post as it is
-
-        The fields of a PATCH (not its status or dates), replacing any pending draft.
-        `publish_at` lets the worker publish it then. 409 for a post that is not published
-        (change it directly).
-        """
-        publish_at = data.pop("publish_at", None)
-        with unit_of_work():
-            draft = editorial.save_draft(current_actor(), slug, data, publish_at)
-            view = _draft_view(editorial.post_for_revisions(current_actor(), slug), draft)
-        return json_response(view)
-
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.response(204)
-    @problems(blp, 401, 403, 404, 412)
-    @blp.doc(operationId="discardDraft")
-    def delete(self, slug):
-        """Discard a published post's pending draft
-
-        The post stays as readers see it. `If-Match` takes the draft's `ETag`.
-        """
-        with unit_of_work():
-            editorial.discard_draft(current_actor(), slug, _draft_guard(slug))
-
-
-def _draft_guard(slug: str):
+def _draft_guard(slug: str, kind: str):
     def represent(draft) -> dict:
-        return _draft_view(editorial.post_for_revisions(current_actor(), slug), draft)
+        return _draft_view(editorial.post_for_revisions(current_actor(), slug, kind), draft)
 
     return if_match_guard(represent)
 
 
-@blp.route("/posts/<string:slug>/draft/publish")
-class DraftPublish(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.response(200, PostSchema)
-    @problems(blp, 401, 403, 404, 409, 412, 422)
-    @blp.doc(operationId="publishDraft", **IF_MATCH)
-    def post(self, slug):
-        """Publish a post's pending draft in one transaction; If-Match takes the draft's ETag
+def _routes(kind: str, plural: str, noun: str) -> None:
+    """The same operations for posts and for pages (`noun` names their operationIds)."""
 
-        One revision and one `post.draft_published` event; the draft is gone after.
-        """
-        with unit_of_work():
-            post = editorial.publish_draft(current_actor(), slug, _draft_guard(slug))
-        return json_response(_staff_view(post))
+    def doc(view):
+        view.__doc__ = view.__doc__.replace("post", kind)
+        return view
 
+    @blp.route(f"/{plural}/<string:slug>/revisions", endpoint=f"{kind}_Revisions")
+    class Revisions(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.arguments(RevisionListArgs, location="query")
+        @blp.response(200, RevisionPage)
+        @problems(blp, 400, 401, 403, 404, 422)
+        @blp.doc(operationId=f"list{noun}Revisions")
+        @doc
+        def get(self, args, slug):
+            """List a post's revisions, newest first
 
-@blp.route("/posts/<string:slug>/preview-links")
-class PreviewLinks(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.response(200, PreviewLinkSchema(many=True))
-    @problems(blp, 401, 403, 404)
-    @blp.doc(operationId="listPreviewLinks")
-    def get(self, slug):
-        """List a post's unexpired preview links
-
-        Without their URLs: a link is shown once, when it is made.
-        """
-        links = editorial.list_preview_links(current_actor(), slug)
-        return json_response(PreviewLinkSchema(many=True, exclude=("url",)).dump(links))
-
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.arguments(PreviewLinkWriteSchema)
-    @blp.response(201, PreviewLinkSchema)
-    @problems(blp, 400, 401, 403, 404, 413, 422)
-    @blp.doc(operationId="createPreviewLink")
-    def post(self, data, slug):
-        """Make a signed, expiring link that shows a draft to anyone holding it
-
-        It shows the pending draft of a published post (or the post itself, a draft), or
-        one `revision`, at `/v1/preview/{token}` without a staff token, for `expires_in`
-        seconds (at most 7 days) or until revoked.
-        """
-        settings = _settings()
-        with unit_of_work():
-            link, token = editorial.create_preview_link(
-                current_actor(),
-                slug,
-                data["expires_in"],
-                data.get("revision"),
-                secret=settings.secret_key,
-                longest=settings.preview_link_max_seconds,
+            Staff who may write the post. Every create and update (API, CLI, importer, the
+            scheduled publisher) is one revision: who, when, and which fields changed.
+            """
+            post = editorial.post_for_revisions(current_actor(), slug, kind=kind)
+            codec = CursorCodec(_settings().secret_key, f"revisions:{kind}:{post.id}")
+            page = revisions.list_revisions(
+                post.id,
+                limit=args["limit"],
+                cursor=args["cursor"],
+                codec=codec,
+                count=args["count"],
             )
-        body = _LINK.dump(link) | {"url": f"{settings.api_url.rstrip('/')}/v1/preview/{token}"}
-        return created(body, f"/v1/preview/{token}")
+            return page_body(page, lambda items: _SUMMARY.dump(items, many=True))
+
+    @blp.route(f"/{plural}/<string:slug>/revisions/<int:number>", endpoint=f"{kind}_Revision")
+    class Revision(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.response(200, RevisionSchema)
+        @problems(blp, 401, 403, 404)
+        @blp.doc(operationId=f"get{noun}Revision")
+        @doc
+        def get(self, slug, number):
+            """Read one revision with its whole snapshot
+
+            The editable fields as that version had them: the body in Markdown, the author and
+            tags by slug.
+            """
+            return json_response(
+                _REVISION.dump(editorial.get_revision(current_actor(), slug, number, kind=kind))
+            )
+
+    @blp.route(
+        f"/{plural}/<string:slug>/revisions/<int:number>/diff", endpoint=f"{kind}_RevisionDiff"
+    )
+    class RevisionDiff(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.arguments(DiffArgs, location="query")
+        @blp.response(200, DiffSchema)
+        @problems(blp, 401, 403, 404, 422)
+        @blp.doc(operationId=f"diff{noun}Revisions")
+        @doc
+        def get(self, args, slug, number):
+            """Compare two revisions: a unified diff of the body, the other fields one by one
+
+            `against` names the older side (default: the revision before this one).
+            """
+            actor = current_actor()
+            against = args.get("against")
+            if against is None and number > 1:
+                against = number - 1
+            if against is None:
+                new = editorial.get_revision(actor, slug, number, kind)
+                body = {
+                    "revision": number,
+                    "against": None,
+                    **revisions.diff({}, new.snapshot, "nothing", f"revision {number}"),
+                }
+            else:
+                body = editorial.diff_revisions(actor, slug, number, against, kind)
+            for change in body["fields"]:
+                change["old"], change["new"] = change.pop("from"), change.pop("to")
+            return json_response(DiffSchema().dump(body))
+
+    @blp.route(
+        f"/{plural}/<string:slug>/revisions/<int:number>/restore",
+        endpoint=f"{kind}_RevisionRestore",
+    )
+    class RevisionRestore(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.response(200, PostSchema)
+        @problems(blp, 401, 403, 404, 409, 412, 422)
+        @blp.doc(operationId=f"restore{noun}Revision", **IF_MATCH)
+        @doc
+        def post(self, slug, number):
+            """Restore a revision's content; send If-Match with the post's ETag
+
+            The title, body, excerpt, author, tags, comments_open and Ghost's fields come back;
+            the slug, status and dates stay. Restoring is a new revision and records the
+            update's events and `post.revision_restored`.
+            """
+            with unit_of_work():
+                post = editorial.restore_revision(
+                    current_actor(), slug, number, if_match_guard(_staff_view), kind
+                )
+            return json_response(_staff_view(post))
+
+    @blp.route(f"/{plural}/<string:slug>/draft", endpoint=f"{kind}_Draft")
+    class Draft(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.response(200, DraftSchema)
+        @problems(blp, 401, 403, 404)
+        @blp.doc(operationId=f"get{noun}Draft")
+        @doc
+        def get(self, slug):
+            """Read a published post's pending draft
+
+            Its `ETag` goes in `If-Match` when publishing it. 404 when there is none.
+            """
+            post, draft = editorial.get_draft(current_actor(), slug, kind=kind)
+            return json_response(_draft_view(post, draft))
+
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.arguments(DraftWriteSchema)
+        @blp.response(200, DraftSchema)
+        @problems(blp, 400, 401, 403, 404, 409, 413, 422)
+        @blp.doc(operationId=f"save{noun}Draft")
+        @doc
+        def put(self, data, slug):
+            """Save pending changes to a published post; readers keep seeing the post as it is
+
+            The fields of a PATCH (not its status or dates), replacing any pending draft.
+            `publish_at` lets the worker publish it then. 409 for a post that is not published
+            (change it directly).
+            """
+            publish_at = data.pop("publish_at", None)
+            with unit_of_work():
+                draft = editorial.save_draft(current_actor(), slug, data, publish_at, kind)
+                view = _draft_view(
+                    editorial.post_for_revisions(current_actor(), slug, kind=kind), draft
+                )
+            return json_response(view)
+
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.response(204)
+        @problems(blp, 401, 403, 404, 412)
+        @blp.doc(operationId=f"discard{noun}Draft")
+        @doc
+        def delete(self, slug):
+            """Discard a published post's pending draft
+
+            The post stays as readers see it. `If-Match` takes the draft's `ETag`.
+            """
+            with unit_of_work():
+                editorial.discard_draft(current_actor(), slug, _draft_guard(slug, kind), kind)
+
+    @blp.route(f"/{plural}/<string:slug>/draft/publish", endpoint=f"{kind}_DraftPublish")
+    class DraftPublish(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.response(200, PostSchema)
+        @problems(blp, 401, 403, 404, 409, 412, 422)
+        @blp.doc(operationId=f"publish{noun}Draft", **IF_MATCH)
+        @doc
+        def post(self, slug):
+            """Publish a post's pending draft in one transaction; If-Match takes the draft's ETag
+
+            One revision and one `post.draft_published` event; the draft is gone after.
+            """
+            with unit_of_work():
+                post = editorial.publish_draft(
+                    current_actor(), slug, _draft_guard(slug, kind), kind
+                )
+            return json_response(_staff_view(post))
+
+    @blp.route(f"/{plural}/<string:slug>/preview-links", endpoint=f"{kind}_PreviewLinks")
+    class PreviewLinks(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.response(200, PreviewLinkSchema(many=True))
+        @problems(blp, 401, 403, 404)
+        @blp.doc(operationId=f"list{noun}PreviewLinks")
+        @doc
+        def get(self, slug):
+            """List a post's unexpired preview links
+
+            Without their URLs: a link is shown once, when it is made.
+            """
+            links = editorial.list_preview_links(current_actor(), slug, kind=kind)
+            return json_response(PreviewLinkSchema(many=True, exclude=("url",)).dump(links))
+
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.arguments(PreviewLinkWriteSchema)
+        @blp.response(201, PreviewLinkSchema)
+        @problems(blp, 400, 401, 403, 404, 413, 422)
+        @blp.doc(operationId=f"create{noun}PreviewLink")
+        @doc
+        def post(self, data, slug):
+            """Make a signed, expiring link that shows a draft to anyone holding it
+
+            It shows the pending draft of a published post (or the post itself, a draft), or
+            one `revision`, at `/v1/preview/{token}` without a staff token, for `expires_in`
+            seconds (at most 7 days) or until revoked.
+            """
+            settings = _settings()
+            with unit_of_work():
+                link, token = editorial.create_preview_link(
+                    current_actor(),
+                    slug,
+                    data["expires_in"],
+                    data.get("revision"),
+                    secret=settings.secret_key,
+                    longest=settings.preview_link_max_seconds,
+                    kind=kind,
+                )
+            body = _LINK.dump(link) | {"url": f"{settings.api_url.rstrip('/')}/v1/preview/{token}"}
+            return created(body, f"/v1/preview/{token}")
+
+    @blp.route(
+        f"/{plural}/<string:slug>/preview-links/<int:link_id>", endpoint=f"{kind}_PreviewLink"
+    )
+    class PreviewLink(MethodView):
+        @staff(blp)
+        @requires(Permission.WRITE_POSTS)
+        @blp.response(204)
+        @problems(blp, 401, 403, 404)
+        @blp.doc(operationId=f"revoke{noun}PreviewLink")
+        @doc
+        def delete(self, slug, link_id):
+            """Revoke a preview link
+
+            Its URL answers 404 from now on, like an expired one.
+            """
+            with unit_of_work():
+                editorial.revoke_preview_link(current_actor(), slug, link_id, kind=kind)
 
 
-@blp.route("/posts/<string:slug>/preview-links/<int:link_id>")
-class PreviewLink(MethodView):
-    @staff(blp)
-    @requires(Permission.WRITE_POSTS)
-    @blp.response(204)
-    @problems(blp, 401, 403, 404)
-    @blp.doc(operationId="revokePreviewLink")
-    def delete(self, slug, link_id):
-        """Revoke a preview link
-
-        Its URL answers 404 from now on, like an expired one.
-        """
-        with unit_of_work():
-            editorial.revoke_preview_link(current_actor(), slug, link_id)
+_routes("post", "posts", "Post")
+_routes("page", "pages", "Page")
 
 
 @blp.route("/preview/<string:token>")

@@ -120,6 +120,10 @@ def resources(app, client, make_token, monkeypatch) -> dict:
     draft = client.put(f"/v1/posts/{POST_SLUG}/draft", json={"title": "Pending"}, headers=admin)
     assert draft.status_code == 200, draft.get_json()
     link = client.post(f"/v1/posts/{POST_SLUG}/preview-links", json={}, headers=admin).get_json()
+    client.put(f"/v1/pages/{page['slug']}/draft", json={"title": "Pending"}, headers=admin)
+    page_link = client.post(
+        f"/v1/pages/{page['slug']}/preview-links", json={}, headers=admin
+    ).get_json()
     values = {
         "/v1/posts/{slug}": {"slug": POST_SLUG},
         "/v1/pages/{slug}": {"slug": page["slug"]},
@@ -146,6 +150,17 @@ def resources(app, client, make_token, monkeypatch) -> dict:
         "/v1/posts/{slug}/preview-links": {"slug": POST_SLUG},
         "/v1/posts/{slug}/preview-links/{link_id}": {"slug": POST_SLUG, "link_id": link["id"]},
         "/v1/preview/{token}": {"token": link["url"].rsplit("/", 1)[1]},
+        "/v1/pages/{slug}/revisions": {"slug": page["slug"]},
+        "/v1/pages/{slug}/revisions/{number}": {"slug": page["slug"], "number": 1},
+        "/v1/pages/{slug}/revisions/{number}/diff": {"slug": page["slug"], "number": 1},
+        "/v1/pages/{slug}/revisions/{number}/restore": {"slug": page["slug"], "number": 1},
+        "/v1/pages/{slug}/draft": {"slug": page["slug"]},
+        "/v1/pages/{slug}/draft/publish": {"slug": page["slug"]},
+        "/v1/pages/{slug}/preview-links": {"slug": page["slug"]},
+        "/v1/pages/{slug}/preview-links/{link_id}": {
+            "slug": page["slug"],
+            "link_id": page_link["id"],
+        },
     }
     return {
         "admin": admin,

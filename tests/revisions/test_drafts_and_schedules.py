@@ -133,3 +133,37 @@ def test_unpublish_at_takes_a_post_back_to_draft_once(app, client, admin, publis
     assert len(unpublished) == 1 and unpublished[0][1]["scheduled"] is True
     past = client.patch(f"/v1/posts/{slug}", json={"unpublish_at": _later(hours=-1)}, headers=admin)
     assert past.status_code == 422
+
+
+def test_pages_have_the_same_revisions_drafts_and_previews(client, admin, author, events):
+    page = client.post(
+        "/v1/pages",
+        json={"title": "About", "status": "published", "author": author["slug"]},
+        headers=admin,
+    ).get_json()
+    slug = page["slug"]
+    client.patch(f"/v1/pages/{slug}", json={"title": "About us"}, headers=admin)
+    assert client.get(f"/v1/posts/{slug}/revisions", headers=admin).status_code == 404
+    listed = client.get(f"/v1/pages/{slug}/revisions", headers=admin).get_json()["items"]
+    assert [r["id"] for r in listed] == [2, 1]
+    client.put(f"/v1/pages/{slug}/draft", json={"body": "Soon."}, headers=admin)
+    assert "Soon" not in client.get(f"/v1/pages/{slug}").get_data(as_text=True)
+    link = client.post(f"/v1/pages/{slug}/preview-links", json={}, headers=admin).get_json()
+    preview = client.get("/v1/preview/" + link["url"].rsplit("/", 1)[1]).get_json()
+    assert preview["type"] == "page" and preview["body"] == "Soon."
+    assert client.post(f"/v1/pages/{slug}/draft/publish", headers=admin).status_code == 200
+    assert client.get(f"/v1/pages/{slug}").get_json()["body_html"] == "<p>Soon.</p>\n"
+    etag = client.get(f"/v1/pages/{slug}", headers=admin).headers["ETag"]
+    restored = client.post(
+        f"/v1/pages/{slug}/revisions/1/restore", headers={**admin, "If-Match": etag}
+    )
+    assert restored.get_json()["title"] == "About" and restored.get_json()["body"] == ""
+    kinds = [kind for kind, _ in events("page.")]
+    assert kinds == [
+        "page.published",
+        "page.updated",
+        "page.draft_saved",
+        "page.draft_published",
+        "page.updated",
+        "page.revision_restored",
+    ]
