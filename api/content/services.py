@@ -427,9 +427,12 @@ def _flush(post: Post, verb: str) -> None:
 
 
 def _queue_publication(post: Post) -> None:
-    """A scheduled post gets a queued publication at its time (the sweep backs it up)."""
+    """A scheduled post gets a queued publication at its time, a post with an
+    `unpublish_at` a queued unpublication (the minute sweep backs both up)."""
     if post.status == "scheduled":
         enqueue_after_commit("publish_scheduled", eta=post.published_at)
+    if post.unpublish_at is not None:
+        enqueue_after_commit("unpublish_scheduled", eta=post.unpublish_at)
 
 
 def _created_verb(post: Post) -> str:

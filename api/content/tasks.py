@@ -45,6 +45,12 @@ def publish_scheduled() -> int:
 
 
 @task()
+def unpublish_scheduled() -> int:
+    """Unpublish the posts whose `unpublish_at` has come (queued with an eta when set)."""
+    return unpublish_due_posts()
+
+
+@task()
 def publish_due_drafts() -> int:
     """Publish the pending drafts that are due (queued with an eta when saved)."""
     return publish_due_drafts_now()
