@@ -39,6 +39,7 @@ _REVISION = RevisionSchema()
 _DRAFT = DraftSchema()
 _LINK = PreviewLinkSchema()
 _PREVIEW = PreviewSchema()
+_DIFF = DiffSchema()
 PRIVATE = {
     "Cache-Control": "private, no-store",
     "X-Robots-Tag": "noindex, nofollow",
@@ -153,9 +154,7 @@ def _routes(kind: str, plural: str, noun: str) -> None:
                 }
             else:
                 body = editorial.diff_revisions(actor, slug, number, against, kind)
-            for change in body["fields"]:
-                change["old"], change["new"] = change.pop("from"), change.pop("to")
-            return json_response(DiffSchema().dump(body))
+            return json_response(_DIFF.dump(body))
 
     @blp.route(
         f"/{plural}/<string:slug>/revisions/<int:number>/restore",

@@ -95,12 +95,18 @@ class DiffArgs(ma.Schema):
 
 class FieldChangeSchema(ma.Schema):
     field = ma.fields.String()
-    # `from` is a Python keyword: the attribute names are the JSON keys' own.
+    # `from` is a Python keyword, so these attributes are named by their JSON keys.
     old = ma.fields.Raw(
-        data_key="from", allow_none=True, metadata={"description": "Its value in `against`"}
+        attribute="from",
+        data_key="from",
+        allow_none=True,
+        metadata={"description": "Its value in `against`"},
     )
     new = ma.fields.Raw(
-        data_key="to", allow_none=True, metadata={"description": "Its value in this revision"}
+        attribute="to",
+        data_key="to",
+        allow_none=True,
+        metadata={"description": "Its value in this revision"},
     )
 
 

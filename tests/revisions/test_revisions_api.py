@@ -162,3 +162,16 @@ def test_authors_see_and_restore_only_their_own_posts_revisions(client, admin, a
         403,
         404,
     )
+
+
+def test_the_cli_demo_loader_is_a_system_writer(app, client, admin):
+    from api.demo.loader import POST_SLUG, load_demo
+    from api.infra.database import db
+
+    with app.app_context():
+        load_demo()
+        db.session.remove()
+    listed = client.get(f"/v1/posts/{POST_SLUG}/revisions", headers=admin).get_json()["items"]
+    assert [(r["id"], r["author"]) for r in listed] == [
+        (1, {"name": "system: demo loader", "role": "system"})
+    ]
