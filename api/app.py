@@ -209,7 +209,6 @@ def _register_blueprints(app: Flask) -> None:
         meta,
         posts,
         pages_api,
-        editorial,
         taxonomy,
         comments,
         events,
@@ -219,6 +218,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks,
         moderation,
         media,
+        editorial,  # last: its operations and schemas come last in the contract
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
