@@ -69,5 +69,7 @@ def prune_old_revisions() -> int:
 
 @periodic_task(crontab(minute="23"))
 def prune_revisions() -> int:
-    """Hourly: prune old revisions (`revisions_per_post`)."""
+    """Hourly: prune old revisions (`revisions_per_post`) and expired preview links."""
+    with unit_of_work():
+        editorial.forget_expired_links()
     return prune_old_revisions()

@@ -6,6 +6,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import text
 
 from api.cache.responses import response_cache
+from api.content import editorial
 from api.infra.database import db
 from tests.conftest import bearer
 
@@ -54,7 +55,7 @@ def test_a_preview_shows_exactly_the_version_asked_for_and_is_never_cached(
 
 
 def test_expired_tampered_revoked_and_wrong_post_tokens_are_all_the_same_404(
-    app, client, admin, publish
+    app, client, admin, publish, in_unit_of_work
 ):
     slug, other = publish("First")["slug"], publish("Second")["slug"]
     expired, revoked, good = (_link(client, admin, slug) for _ in range(3))
@@ -92,6 +93,7 @@ def test_expired_tampered_revoked_and_wrong_post_tokens_are_all_the_same_404(
     bodies = [{k: v for k, v in a.get_json().items() if k != "request_id"} for a in answers]
     assert all(body == bodies[0] for body in bodies)  # no oracle: one answer for all
     assert client.get(_path(good)).status_code == 200
+    assert in_unit_of_work(editorial.forget_expired_links) == 1  # the worker's hourly clean-up
     listed = client.get(f"/v1/posts/{slug}/preview-links", headers=admin).get_json()
     assert [link["id"] for link in listed] == [good["id"]] and "url" not in listed[0]
 
