@@ -88,9 +88,6 @@ def event_for(post: Post, verb: str) -> tuple[events.EventType, str]:
     return _EVENTS[post.type][verb], post.type
 
 
-_event = event_for
-
-
 # --- reading ---------------------------------------------------------------------------
 
 
@@ -125,7 +122,7 @@ def create_post(actor: Actor | None, data: dict, kind: str = "post") -> Post:
     post.reading_time = reading_time(post.body_html, bool(post.feature_image))
     db.session.add(post)
     _flush(post, "created")
-    event_type, key = _event(post, _created_verb(post))
+    event_type, key = event_for(post, _created_verb(post))
     record_event(event_type, {key: post_data(post)})
     revisions.record(post, revisions.writer_of(actor), None)
     _queue_publication(post)
@@ -184,10 +181,10 @@ def apply_update(
             changes.get("status", post.status), published_at
         )
     if "unpublish_at" in changes:
-        post.unpublish_at = _check_unpublish(changes.get("unpublish_at", post.unpublish_at), post)
+        post.unpublish_at = _check_unpublish(changes["unpublish_at"], post)
     post.updated_at = utcnow()
     _flush(post, "updated")
-    event_type, key = _event(post, verb or _update_verb(before_status, post.status))
+    event_type, key = event_for(post, verb or _update_verb(before_status, post.status))
     record_event(
         event_type,
         {
@@ -209,7 +206,7 @@ def delete_post(
     post = _locked_post(actor, slug, precondition, kind)
     # Recorded before the row goes: the reactions to it (the post's comments leave with
     # their counts, api/wiring.py) run now, in this transaction, while the post is there.
-    event_type, key = _event(post, "deleted")
+    event_type, key = event_for(post, "deleted")
     record_event(event_type, {key: post_data(post)})
     db.session.delete(post)
     _flush(post, "deleted")
@@ -247,7 +244,7 @@ def publish_scheduled_post(post_id: int) -> bool:
     before = revisions.snapshot(post)
     post.status = "published"
     _flush(post, "published")
-    event_type, key = _event(post, "published")
+    event_type, key = event_for(post, "published")
     record_event(event_type, {key: post_data(post), "scheduled": True})
     revisions.record(post, revisions.writer_of(SCHEDULER), before, "published when due")
     return True
@@ -278,7 +275,7 @@ def unpublish_due_post(post_id: int) -> bool:
     before = revisions.snapshot(post)
     post.status, post.unpublish_at, post.updated_at = "draft", None, utcnow()
     _flush(post, "unpublished")
-    event_type, key = _event(post, "unpublished")
+    event_type, key = event_for(post, "unpublished")
     record_event(event_type, {key: post_data(post), "scheduled": True})
     revisions.record(post, revisions.writer_of(SCHEDULER), before, "unpublished when due")
     return True
