@@ -97,6 +97,8 @@ def save_draft(
         raise InvalidInput(
             errors={name: ["A pending draft changes content only."] for name in refused}
         )
+    if "author" in changes:
+        services.check_author(actor, changes["author"])
     if publish_at is not None and publish_at <= utcnow():
         raise InvalidInput(errors={"publish_at": ["publish_at must be in the future."]})
     writer = revisions.writer_of(actor)

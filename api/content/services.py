@@ -284,6 +284,11 @@ def unpublish_due_post(post_id: int) -> bool:
 # --- rules -----------------------------------------------------------------------------
 
 
+def check_author(actor: Actor, author_slug: str | None) -> None:
+    """Refuse now an author the actor could not give a post later (a pending draft's)."""
+    ensure_may_write_post(actor, _author_for(actor, author_slug))
+
+
 def _author_for(actor: Actor | None, author_slug: str | None) -> int | None:
     if author_slug:
         try:

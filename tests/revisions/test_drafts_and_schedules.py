@@ -82,7 +82,12 @@ def test_draft_rules_refusals_and_discarding(client, admin, publish):
     )
     assert refused.status_code == 409
     slug = publish("Live")["slug"]
-    for body in ({"status": "draft"}, {"publish_at": _later(hours=-1)}, {"title": ""}):
+    for body in (
+        {"status": "draft"},
+        {"publish_at": _later(hours=-1)},
+        {"title": ""},
+        {"author": "nobody-by-that-slug"},
+    ):
         answer = client.put(f"/v1/posts/{slug}/draft", json=body, headers=admin)
         assert answer.status_code == 422, (body, answer.get_json())
     assert client.delete(f"/v1/posts/{slug}/draft", headers=admin).status_code == 404
