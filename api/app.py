@@ -203,6 +203,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.compat.ghost_routes import blp as ghost
     from api.compat.key_routes import blp as content_keys
     from api.compat.wp_routes import blp as wordpress
+    from api.content.editorial_routes import blp as editorial
     from api.content.page_routes import blp as pages_api
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
@@ -231,6 +232,7 @@ def _register_blueprints(app: Flask) -> None:
         media,
         cdn,
         content_keys,
+        editorial,  # last: its operations and schemas come last in the contract
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec

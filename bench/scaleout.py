@@ -11,7 +11,11 @@ Redis (db 14), then checks with a bounded mixed load:
 2. every event is delivered exactly once per webhook endpoint (by `webhook-id`), with
    two workers competing for the deliveries;
 3. the response caches of both instances see a write at once;
-4. a scheduled post is published once, whichever worker gets there.
+4. a scheduled post is published once, whichever worker gets there;
+5. a post with `unpublish_at` is unpublished once, and a pending draft with
+   `publish_at` is published once (docs/revisions.md), whichever worker gets there.
+
+Redis is db 14 of SCALEOUT_REDIS_URL's server (default 127.0.0.1:6379).
 
 Prints one line per check and exits non-zero when one fails.
 """
@@ -39,8 +43,12 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 MARGINALIA = str(Path(sys.executable).with_name("marginalia"))
 DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + "/14"
 POST = "liu-yunshan-safeguard-cybersecurity-build-a-strong-network-country"
+
+
+def _events_for(events: list[dict], kind: str, slug: str) -> list[dict]:
+    return [e for e in events if e["type"] == kind and e["data"]["post"]["slug"] == slug]
 
 
 def free_port() -> int:
@@ -202,6 +210,26 @@ def main() -> int:
             },
         ).raise_for_status()
 
+        # 5. A post to unpublish and a pending draft to publish, both due in 4 seconds.
+        later = (datetime.now(UTC) + timedelta(seconds=4)).isoformat()
+        for slug, fields in (("unpublish-once", {"unpublish_at": later}), ("draft-once", {})):
+            httpx.post(
+                f"{bases[0]}/v1/posts",
+                headers=staff,
+                json={
+                    "title": slug,
+                    "slug": slug,
+                    "status": "published",
+                    "author": "china-copyright-and-media",
+                    **fields,
+                },
+            ).raise_for_status()
+        httpx.put(
+            f"{bases[1]}/v1/posts/draft-once/draft",
+            headers=staff,
+            json={"title": "Draft once, published", "publish_at": later},
+        ).raise_for_status()
+
         # 2. A burst of changes through both instances; each is one post.* event.
         for n in range(40):
             httpx.post(
@@ -226,7 +254,9 @@ def main() -> int:
                 for e in events
                 if e["type"] == "post.published" and e["data"]["post"]["slug"] == "scheduled-once"
             ]
-            if scheduled and set(feed_ids) <= set(receiver.ids):
+            unpublished = _events_for(events, "post.unpublished", "unpublish-once")
+            drafted = _events_for(events, "post.draft_published", "draft-once")
+            if scheduled and unpublished and drafted and set(feed_ids) <= set(receiver.ids):
                 break
             time.sleep(1)
         duplicates = len(receiver.ids) - len(set(receiver.ids))
@@ -243,6 +273,20 @@ def main() -> int:
                 "scheduled post published once",
                 len(scheduled) == 1,
                 f"{len(scheduled)} post.published events for it",
+            )
+        )
+        results.append(
+            (
+                "scheduled unpublish done once",
+                len(unpublished) == 1,
+                f"{len(unpublished)} post.unpublished events for it",
+            )
+        )
+        results.append(
+            (
+                "scheduled pending draft published once",
+                len(drafted) == 1,
+                f"{len(drafted)} post.draft_published events for it",
             )
         )
     finally:

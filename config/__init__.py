@@ -78,6 +78,10 @@ class Settings:
     webhook_disable_after: float = 432000.0  # an endpoint failing this long is disabled
     webhook_secret_overlap: float = 86400.0  # a rotated-out secret still signs this long
     webhook_log_retention_days: int = 30
+    # Revisions kept per post (0 = all; the worker prunes the oldest, never the
+    # newest published one) and the longest life of a preview link (seconds).
+    revisions_per_post: int = 0
+    preview_link_max_seconds: int = 604800
     # Spam defence (issue 20). Shadow blocks answer the sender as if accepted (off:
     # a shadow rule acts as spam). Comment-form tokens: minimum fill time, maximum age,
     # and what a missing or invalid token does (hold | refuse).
@@ -280,6 +284,8 @@ def _validate(settings: Settings) -> None:
         ) from None
     if not settings.webhook_retry_schedule:
         raise ConfigError(f"{ENV_PREFIX}WEBHOOK_RETRY_SCHEDULE needs at least one delay")
+    if not 60 <= settings.preview_link_max_seconds <= 7 * 86400:
+        raise ConfigError(f"{ENV_PREFIX}PREVIEW_LINK_MAX_SECONDS must be 60 to 604800 (7 days)")
     if settings.webhook_timeout <= 0:
         raise ConfigError(f"{ENV_PREFIX}WEBHOOK_TIMEOUT must be more than 0 seconds")
     for issuer in settings.oidc_issuers:

@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.infra.database import db
@@ -67,6 +79,8 @@ class Post(db.Model):
     auto_excerpt: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the worker takes a published post back to draft (api/content/tasks.py).
+    unpublish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_id: Mapped[int] = mapped_column(
@@ -132,3 +146,60 @@ class PreviousSlug(db.Model):
     slug: Mapped[str] = mapped_column(String(200), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Revision(db.Model):
+    """One version of a post or page, stored by the content services in the transaction
+    that wrote it (api/content/revisions.py). `number` counts a post's versions from 1."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who wrote it: a staff token's name and role, or "system: importer" / "system".
+    author_name: Mapped[str] = mapped_column(String(200))
+    author_role: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(String(1000))
+    changed: Mapped[list] = mapped_column(JSON)
+    # Whether the post was published in this version (pruning always keeps the newest such).
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+
+class PendingDraft(db.Model):
+    """Changes to a published post that readers do not see until they are published
+    (by a staff member, or by the worker at `publish_at`)."""
+
+    __tablename__ = "post_drafts"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    changes: Mapped[dict] = mapped_column(JSON)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    saved_by_name: Mapped[str] = mapped_column(String(200))
+    saved_by_role: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PreviewLink(db.Model):
+    """A signed, expiring link that shows an unpublished version of a post to whoever
+    holds it. The token names this row; deleting the row revokes it."""
+
+    __tablename__ = "preview_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    # Random, in the signed token too: a guessed or reused row id names nothing.
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    revision: Mapped[int | None] = mapped_column(Integer)  # None: the current or pending draft
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))

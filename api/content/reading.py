@@ -69,7 +69,7 @@ _TAG = (post_tags.c.post_id, Tag.id, Tag.slug, Tag.name, Tag.description)
 class PostColumns:
     """What a representation shows beyond the post's own columns."""
 
-    body: bool = False  # the Markdown source, for staff
+    body: bool = False  # the Markdown source and unpublish_at, for staff
     author: bool = True
     tags: bool = True
 
@@ -293,7 +293,7 @@ def _post_statement(columns: PostColumns) -> Select:
 
 
 def _select(columns: PostColumns) -> Select:
-    chosen = [*_POST, Post.body] if columns.body else list(_POST)
+    chosen = [*_POST, Post.body, Post.unpublish_at] if columns.body else list(_POST)
     if not columns.author:
         return select(*chosen)
     # An inner join, as the entity's author relationship is: every post has an author.

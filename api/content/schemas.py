@@ -166,6 +166,13 @@ class PostSchema(ma.Schema):
     )
     status = ma.fields.String(validate=validate.OneOf(POST_STATUSES), metadata={ABSENT: SPARSE})
     published_at = Timestamp(allow_none=True, metadata={ABSENT: SPARSE})
+    unpublish_at = Timestamp(
+        allow_none=True,
+        metadata={
+            "description": "When the worker takes it back to draft (null: never)",
+            ABSENT: f"{STAFF_ONLY}, and when `fields` is given",
+        },
+    )
     created_at = Timestamp(metadata={ABSENT: SPARSE})
     updated_at = Timestamp(metadata={ABSENT: SPARSE})
     author = ma.fields.Nested(
@@ -237,7 +244,8 @@ class PostSchema(ma.Schema):
         return current_app.config["MARGINALIA"].api_url.rstrip("/") + "/v1/webmention"
 
 
-POST_FIELDS = tuple(name for name in PostSchema._declared_fields if name != "body")
+STAFF_FIELDS = ("body", "unpublish_at")
+POST_FIELDS = tuple(name for name in PostSchema._declared_fields if name not in STAFF_FIELDS)
 SUMMARY = ("slug", "name")
 
 
@@ -260,6 +268,10 @@ class PostWriteSchema(ma.Schema):
     slug = ma.fields.String(validate=[SLUG, _lowercase])
     status = ma.fields.String(load_default="draft", validate=validate.OneOf(POST_STATUSES))
     published_at = Timestamp(allow_none=True)
+    unpublish_at = Timestamp(
+        allow_none=True,
+        metadata={"description": "When the worker unpublishes it, once (null: never)"},
+    )
     author = ma.fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Author slug; defaults to the token's author for author tokens"},

@@ -14,8 +14,9 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import lazyload
 
-from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
+from api.auth.policy import SCHEDULER, Actor, Role, ensure_may_write_post, may_read_draft
 from api.cache import keys as cache_keys
+from api.content import revisions
 from api.content.models import POST_TYPES, Post, PreviousSlug, Tag
 from api.content.slugs import slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
@@ -52,7 +53,17 @@ IMAGE_FIELDS = ("feature_image", "og_image", "twitter_image")
 _EVENTS = {
     kind: {
         verb: getattr(events, f"{kind.upper()}_{verb.upper()}")
-        for verb in ("created", "scheduled", "published", "updated", "unpublished", "deleted")
+        for verb in (
+            "created",
+            "scheduled",
+            "published",
+            "updated",
+            "unpublished",
+            "deleted",
+            "revision_restored",
+            "draft_saved",
+            "draft_published",
+        )
     }
     for kind in POST_TYPES
 }
@@ -74,7 +85,8 @@ def post_data(post: Post) -> dict:
     }
 
 
-def _event(post: Post, verb: str) -> tuple[events.EventType, str]:
+def event_for(post: Post, verb: str) -> tuple[events.EventType, str]:
+    """The event type of `verb` for this post or page, and the key its data goes under."""
     return _EVENTS[post.type][verb], post.type
 
 
@@ -107,12 +119,14 @@ def create_post(actor: Actor | None, data: dict, kind: str = "post") -> Post:
             setattr(post, name, data[name])
     status, published_at = _check_status(data["status"], data.get("published_at"))
     post.status, post.published_at = status, published_at
+    post.unpublish_at = _check_unpublish(data.get("unpublish_at"), post)
     post.tags = _tags_for(data.get("tags", []))
     post.reading_time = reading_time(post.body_html, bool(post.feature_image))
     db.session.add(post)
     _flush(post, "created")
-    event_type, key = _event(post, _created_verb(post))
+    event_type, key = event_for(post, _created_verb(post))
     record_event(event_type, {key: post_data(post)}, _public_keys(post, None))
+    revisions.record(post, revisions.writer_of(actor), None)
     _queue_publication(post)
     return post
 
@@ -125,8 +139,23 @@ def update_post(
     kind: str = "post",
 ) -> Post:
     post = _locked_post(actor, slug, precondition, kind)
+    return apply_update(actor, post, changes)
+
+
+def apply_update(
+    actor: Actor,
+    post: Post,
+    changes: dict,
+    *,
+    verb: str | None = None,
+    note: str = "",
+    extra: dict | None = None,
+) -> Post:
+    """Write `changes` to a locked post, record its event (`verb`, or the one its status
+    change names) and its revision. For the content area's own use cases (restoring a
+    revision, publishing a pending draft, api/content/editorial.py)."""
+    before, seen = revisions.snapshot(post), _Seen.of(post)
     before_status, before_slug, before_body = post.status, post.slug, post.body
-    before = _Seen.of(post)
     if "slug" in changes and changes["slug"] != post.slug:
         _ensure_slug_free(changes["slug"])
         _remember_previous_slug(post.id, before_slug, changes["slug"])
@@ -153,9 +182,11 @@ def update_post(
         post.status, post.published_at = _check_status(
             changes.get("status", post.status), published_at
         )
+    if "unpublish_at" in changes:
+        post.unpublish_at = _check_unpublish(changes["unpublish_at"], post)
     post.updated_at = utcnow()
     _flush(post, "updated")
-    event_type, key = _event(post, _update_verb(before_status, post.status))
+    event_type, key = event_for(post, verb or _update_verb(before_status, post.status))
     record_event(
         event_type,
         {
@@ -163,9 +194,11 @@ def update_post(
             "previous_slug": before_slug,
             "changed": sorted(changes),
             "body_changed": post.body != before_body,
+            **(extra or {}),
         },
-        _public_keys(post, before),
+        _public_keys(post, seen),
     )
+    revisions.record(post, revisions.writer_of(actor), before, note)
     _queue_publication(post)
     return post
 
@@ -176,7 +209,7 @@ def delete_post(
     post = _locked_post(actor, slug, precondition, kind)
     # Recorded before the row goes: the reactions to it (the post's comments leave with
     # their counts, api/wiring.py) run now, in this transaction, while the post is there.
-    event_type, key = _event(post, "deleted")
+    event_type, key = event_for(post, "deleted")
     record_event(event_type, {key: post_data(post)}, _public_keys(post, _Seen.of(post), gone=True))
     db.session.delete(post)
     _flush(post, "deleted")
@@ -201,19 +234,53 @@ def due_scheduled_posts(limit: int = 500) -> list[int]:
 
 def publish_scheduled_post(post_id: int) -> bool:
     """Publish one scheduled post if it is still scheduled; False when another worker
-    did (its row is locked or already flipped), so two workers publish it once."""
+    did (its row is locked or already flipped), so two workers publish it once. Only the
+    post's row is locked (`of=Post`): locking its joined author too would make the other
+    worker skip every post of that author meanwhile."""
     post = db.session.scalar(
         select(Post)
         .where(Post.id == post_id, Post.status == "scheduled")
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Post)
     )
     if post is None:
         return False
-    before = _Seen.of(post)
+    before, seen = revisions.snapshot(post), _Seen.of(post)
     post.status = "published"
     _flush(post, "published")
-    event_type, key = _event(post, "published")
-    record_event(event_type, {key: post_data(post), "scheduled": True}, _public_keys(post, before))
+    event_type, key = event_for(post, "published")
+    record_event(event_type, {key: post_data(post), "scheduled": True}, _public_keys(post, seen))
+    revisions.record(post, revisions.writer_of(SCHEDULER), before, "published when due")
+    return True
+
+
+def due_unpublications(limit: int = 500) -> list[int]:
+    """The published posts and pages whose `unpublish_at` has come, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Post.id)
+            .where(Post.unpublish_at <= utcnow(), Post.status == "published")
+            .order_by(Post.unpublish_at)
+            .limit(limit)
+        )
+    )
+
+
+def unpublish_due_post(post_id: int) -> bool:
+    """Take one post back to draft if it is still published and due; False when another
+    worker did (its row is locked or already changed), so two workers unpublish it once."""
+    post = db.session.scalar(
+        select(Post)
+        .where(Post.id == post_id, Post.status == "published", Post.unpublish_at <= utcnow())
+        .with_for_update(skip_locked=True, of=Post)
+    )
+    if post is None:
+        return False
+    before, seen = revisions.snapshot(post), _Seen.of(post)
+    post.status, post.unpublish_at, post.updated_at = "draft", None, utcnow()
+    _flush(post, "unpublished")
+    event_type, key = event_for(post, "unpublished")
+    record_event(event_type, {key: post_data(post), "scheduled": True}, _public_keys(post, seen))
+    revisions.record(post, revisions.writer_of(SCHEDULER), before, "unpublished when due")
     return True
 
 
@@ -257,6 +324,11 @@ def _public_keys(post: Post, before: _Seen | None, *, gone: bool = False) -> lis
     return changed
 
 
+def check_author(actor: Actor, author_slug: str | None) -> None:
+    """Refuse now an author the actor could not give a post later (a pending draft's)."""
+    ensure_may_write_post(actor, _author_for(actor, author_slug))
+
+
 def _author_for(actor: Actor | None, author_slug: str | None) -> int | None:
     if author_slug:
         try:
@@ -287,6 +359,16 @@ def _check_status(status: str, published_at: datetime | None) -> tuple[str, date
                 errors={"published_at": ["That time is in the future: use status scheduled."]}
             )
     return status, published_at
+
+
+def _check_unpublish(unpublish_at: datetime | None, post: Post) -> datetime | None:
+    if unpublish_at is None:
+        return None
+    if unpublish_at <= utcnow():
+        raise InvalidInput(errors={"unpublish_at": ["unpublish_at must be in the future."]})
+    if post.published_at is not None and unpublish_at <= post.published_at:
+        raise InvalidInput(errors={"unpublish_at": ["unpublish_at must come after published_at."]})
+    return unpublish_at
 
 
 def _written_excerpt(data: dict, current: str | None) -> str | None:
@@ -364,6 +446,11 @@ def _tags_for(names: list[str]) -> list[Tag]:
     return tags
 
 
+def locked_post(actor: Actor | None, slug: str, precondition: Precondition, kind: str) -> Post:
+    """The post, locked for a write the actor may make (404 if they may not see it)."""
+    return _locked_post(actor, slug, precondition, kind)
+
+
 def _locked_post(actor: Actor | None, slug: str, precondition: Precondition, kind: str) -> Post:
     post = db.session.scalar(
         select(Post).where(Post.slug == slug, Post.type == kind).with_for_update(of=Post)
@@ -384,9 +471,12 @@ def _flush(post: Post, verb: str) -> None:
 
 
 def _queue_publication(post: Post) -> None:
-    """A scheduled post gets a queued publication at its time (the sweep backs it up)."""
+    """A scheduled post gets a queued publication at its time, a post with an
+    `unpublish_at` a queued unpublication (the minute sweep backs both up)."""
     if post.status == "scheduled":
         enqueue_after_commit("publish_scheduled", eta=post.published_at)
+    if post.unpublish_at is not None:
+        enqueue_after_commit("unpublish_scheduled", eta=post.unpublish_at)
 
 
 def _created_verb(post: Post) -> str:

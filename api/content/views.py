@@ -62,7 +62,7 @@ def post_schema(
 
 def _excluded(staff: bool, formats: tuple[str, ...]) -> tuple[str, ...]:
     """What a representation leaves out: the Markdown for readers, formats not asked for."""
-    left_out = () if staff else ("body",)
+    left_out = () if staff else ("body", "unpublish_at")
     left_out += () if "html" in formats else ("body_html",)
     return left_out + (() if "plaintext" in formats else ("plaintext",))
 
@@ -127,6 +127,8 @@ def post_dumper(
             data["plaintext"] = plain_text_document(post.body_html)
         data["status"] = post.status
         data["published_at"] = rfc3339(post.published_at)
+        if with_body:
+            data["unpublish_at"] = rfc3339(post.unpublish_at)
         data["created_at"] = rfc3339(post.created_at)
         data["updated_at"] = rfc3339(post.updated_at)
         if not fields or "author" in fields:

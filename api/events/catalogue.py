@@ -29,16 +29,38 @@ POST_PUBLISHED = EventType(
     "post.published", "A post became public (created published, published, or due)."
 )
 POST_UPDATED = EventType("post.updated", "A post changed and its status did not.")
-POST_UNPUBLISHED = EventType("post.unpublished", "A public post went back to draft.")
+POST_UNPUBLISHED = EventType(
+    "post.unpublished", "A public post went back to draft (by staff, or at `unpublish_at`)."
+)
 POST_DELETED = EventType("post.deleted", "A post was deleted, its comments with it.")
+POST_REVISION_RESTORED = EventType(
+    "post.revision_restored", "A post's content was restored from one of its revisions."
+)
+POST_DRAFT_SAVED = EventType(
+    "post.draft_saved", "Pending changes to a published post were saved (readers see none)."
+)
+POST_DRAFT_PUBLISHED = EventType(
+    "post.draft_published", "A published post's pending draft went live (by staff or due)."
+)
 PAGE_CREATED = EventType("page.created", "A page was created as a draft.")
 PAGE_SCHEDULED = EventType("page.scheduled", "A page was scheduled for `published_at`.")
 PAGE_PUBLISHED = EventType(
     "page.published", "A page became public (created published, published, or due)."
 )
 PAGE_UPDATED = EventType("page.updated", "A page changed and its status did not.")
-PAGE_UNPUBLISHED = EventType("page.unpublished", "A public page went back to draft.")
+PAGE_UNPUBLISHED = EventType(
+    "page.unpublished", "A public page went back to draft (by staff, or at `unpublish_at`)."
+)
 PAGE_DELETED = EventType("page.deleted", "A page was deleted, its comments with it.")
+PAGE_REVISION_RESTORED = EventType(
+    "page.revision_restored", "A page's content was restored from one of its revisions."
+)
+PAGE_DRAFT_SAVED = EventType(
+    "page.draft_saved", "Pending changes to a published page were saved (readers see none)."
+)
+PAGE_DRAFT_PUBLISHED = EventType(
+    "page.draft_published", "A published page's pending draft went live (by staff or due)."
+)
 AUTHOR_CREATED = EventType("author.created", "An author was created.")
 AUTHOR_UPDATED = EventType("author.updated", "An author changed.")
 AUTHOR_DELETED = EventType("author.deleted", "An author was deleted.")
@@ -77,12 +99,18 @@ CATALOGUE: tuple[EventType, ...] = (
     POST_UPDATED,
     POST_UNPUBLISHED,
     POST_DELETED,
+    POST_REVISION_RESTORED,
+    POST_DRAFT_SAVED,
+    POST_DRAFT_PUBLISHED,
     PAGE_CREATED,
     PAGE_SCHEDULED,
     PAGE_PUBLISHED,
     PAGE_UPDATED,
     PAGE_UNPUBLISHED,
     PAGE_DELETED,
+    PAGE_REVISION_RESTORED,
+    PAGE_DRAFT_SAVED,
+    PAGE_DRAFT_PUBLISHED,
     AUTHOR_CREATED,
     AUTHOR_UPDATED,
     AUTHOR_DELETED,

@@ -36,6 +36,7 @@ POST_EVENTS = (
     events.POST_UPDATED,
     events.POST_UNPUBLISHED,
     events.POST_DELETED,
+    events.POST_DRAFT_PUBLISHED,  # a pending draft went live: its links are new
 )
 
 

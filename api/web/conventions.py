@@ -108,7 +108,10 @@ def finish(document: dict) -> dict:
             _add_parameter(operation, "IfNoneMatch")
             _add_headers(responses["200"], "ETag")
             responses["304"] = {"$ref": "#/components/responses/NOT_MODIFIED"}
-        if method in ("patch", "delete") and "412" in responses:
+        # A POST that acts on a resource's current state says so with `x-if-match`.
+        if operation.pop("x-if-match", False) or (
+            method in ("patch", "delete") and "412" in responses
+        ):
             _add_parameter(operation, "IfMatch")
         for code, response in responses.items():
             if code.startswith("2") and _is_page(response, schemas):

@@ -141,6 +141,14 @@ def resources(app, client, make_token, monkeypatch) -> dict:
         kind: client.get(f"/ghost/api/content/{kind}/?key={key['key']}&limit=1").get_json()[kind][0]
         for kind in ("posts", "pages", "authors", "tags")
     }
+    # A pending draft over the demo post, and a preview link to it.
+    draft = client.put(f"/v1/posts/{POST_SLUG}/draft", json={"title": "Pending"}, headers=admin)
+    assert draft.status_code == 200, draft.get_json()
+    link = client.post(f"/v1/posts/{POST_SLUG}/preview-links", json={}, headers=admin).get_json()
+    client.put(f"/v1/pages/{page['slug']}/draft", json={"title": "Pending"}, headers=admin)
+    page_link = client.post(
+        f"/v1/pages/{page['slug']}/preview-links", json={}, headers=admin
+    ).get_json()
     values = {
         "/v1/posts/{slug}": {"slug": POST_SLUG},
         "/v1/pages/{slug}": {"slug": page["slug"]},
@@ -165,6 +173,26 @@ def resources(app, client, make_token, monkeypatch) -> dict:
             for kind, item in ghost.items()
         },
         "/v1/content-keys/{key_id}": {"key_id": key["id"]},
+        "/v1/posts/{slug}/revisions": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/revisions/{number}": {"slug": POST_SLUG, "number": 1},
+        "/v1/posts/{slug}/revisions/{number}/diff": {"slug": POST_SLUG, "number": 1},
+        "/v1/posts/{slug}/revisions/{number}/restore": {"slug": POST_SLUG, "number": 1},
+        "/v1/posts/{slug}/draft": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/draft/publish": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/preview-links": {"slug": POST_SLUG},
+        "/v1/posts/{slug}/preview-links/{link_id}": {"slug": POST_SLUG, "link_id": link["id"]},
+        "/v1/preview/{token}": {"token": link["url"].rsplit("/", 1)[1]},
+        "/v1/pages/{slug}/revisions": {"slug": page["slug"]},
+        "/v1/pages/{slug}/revisions/{number}": {"slug": page["slug"], "number": 1},
+        "/v1/pages/{slug}/revisions/{number}/diff": {"slug": page["slug"], "number": 1},
+        "/v1/pages/{slug}/revisions/{number}/restore": {"slug": page["slug"], "number": 1},
+        "/v1/pages/{slug}/draft": {"slug": page["slug"]},
+        "/v1/pages/{slug}/draft/publish": {"slug": page["slug"]},
+        "/v1/pages/{slug}/preview-links": {"slug": page["slug"]},
+        "/v1/pages/{slug}/preview-links/{link_id}": {
+            "slug": page["slug"],
+            "link_id": page_link["id"],
+        },
     }
     return {
         "admin": admin,
