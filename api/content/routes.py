@@ -45,15 +45,12 @@ def _dumper(
     fields: tuple[str, ...],
     formats: tuple[str, ...],
 ):
-    settings = current_app.config["MARGINALIA"]
     return post_dumper(
         staff=staff,
         full_author=full_author,
         full_tags=full_tags,
         fields=fields,
         formats=formats or ("html",),
-        site_url=settings.site_url,
-        api_url=settings.api_url,
     )
 
 
