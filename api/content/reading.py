@@ -243,8 +243,6 @@ _ORDERS = {
 SORTS = tuple(
     f"{sign}{column}" for column in ("published_at", "updated_at", "title") for sign in ("", "-")
 )
-PUBLISHED_ORDER = _ORDERS["published_at"][True].keys
-CREATED_ORDER = _ORDERS["created_at"][True].keys
 
 
 def _order(sort: str | None, published: bool, status: str | None) -> _Order:

@@ -238,7 +238,6 @@ class PostSchema(ma.Schema):
 
 
 POST_FIELDS = tuple(name for name in PostSchema._declared_fields if name != "body")
-SUMMARY = ("slug", "name")
 
 
 def _url_field(description: str = "An http(s) URL") -> ma.fields.String:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from api.infra.timestamps import utcnow
 from api.moderation.queue import QueueItem
-from api.moderation.schemas import ModerationCommentSchema
+from api.moderation.schemas import ClaimSchema, ModerationCommentSchema
 from api.rendering import plain_text
 from api.web.conditional import etag_of_data
 from api.web.dumpers import compile_dumper
-from api.web.fields import rfc3339
 
 EXCERPT_CHARS = 140
 _schema = ModerationCommentSchema(exclude=("claim", "etag"))
 _dump = compile_dumper(_schema)
+_claim = compile_dumper(ClaimSchema())
 
 
 def _excerpt(html: str) -> str:
@@ -79,10 +79,7 @@ def item_view(item: QueueItem) -> dict:
     etag = etag_of_data(body)
     comment = item.comment
     live = comment.claim_expires_at is not None and comment.claim_expires_at > utcnow()
-    body["claim"] = (
-        {"token_name": comment.claim_token_name, "expires_at": rfc3339(comment.claim_expires_at)}
-        if live
-        else None
-    )
+    claim = {"token_name": comment.claim_token_name, "expires_at": comment.claim_expires_at}
+    body["claim"] = _claim(claim) if live else None
     body["etag"] = f'"{etag}"'
     return body
