@@ -65,39 +65,32 @@ def compile_dumper(schema: ma.Schema) -> Dumper:
     """
     if schema.many:
         raise ValueError("Compile the item schema (many=False); map it over the items.")
+    hooked = bool(schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP])
     try:
-        by_attribute, by_key = _generate(schema)
+        # Without hooks, the generated function falls back to schema.dump by itself.
+        build = _generate(schema, fallback=None if hooked else schema.dump)
     except _Uncompilable:
         return schema.dump
-    schema_dump = schema.dump
-
-    if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP]:
-        process = schema._invoke_dump_processors
-
-        def dump(obj: Any) -> dict:
-            try:
-                source = process(PRE_DUMP, obj, many=False, original_data=obj)
-                data = by_key(source) if source.__class__ is dict else by_attribute(source)
-            except _MISSING:
-                return schema_dump(obj)
-            return process(POST_DUMP, data, many=False, original_data=obj)
-
-        return dump
+    if not hooked:
+        return build
+    schema_dump, process = schema.dump, schema._invoke_dump_processors
 
     def dump(obj: Any) -> dict:
         try:
-            return by_key(obj) if obj.__class__ is dict else by_attribute(obj)
+            data = build(process(PRE_DUMP, obj, many=False, original_data=obj))
         except _MISSING:
             return schema_dump(obj)
+        return process(POST_DUMP, data, many=False, original_data=obj)
 
     return dump
 
 
-def _generate(schema: ma.Schema) -> tuple[Dumper, Dumper]:
-    """The two functions of a schema: reading a dict by key, anything else by attribute."""
+def _generate(schema: ma.Schema, fallback: Dumper | None) -> Dumper:
+    """One function: a dict read by key, anything else by attribute; on a missing key or
+    attribute, `fallback(obj)` (or the error, without a fallback)."""
     if type(schema).get_attribute is not ma.Schema.get_attribute:
         raise _Uncompilable
-    namespace: dict[str, Any] = {"rfc3339": rfc3339}
+    namespace: dict[str, Any] = {"rfc3339": rfc3339, "fallback": fallback, "dict": dict}
     reads: list[tuple[str, str]] = []  # (variable, source attribute), in order
     items: list[str] = []  # `"key": expression`, in the schema's order
     for number, (name, field) in enumerate(schema.dump_fields.items()):
@@ -111,18 +104,29 @@ def _generate(schema: ma.Schema) -> tuple[Dumper, Dumper]:
             if not attribute.isidentifier() or keyword.iskeyword(attribute):
                 raise _Uncompilable  # a dotted path, say
             reads.append((value, attribute))
-        items.append(f"        {key!r}: {formatted},")
-    return (
-        _function("by_attribute", [f"    {v} = obj.{a}" for v, a in reads], items, namespace),
-        _function("by_key", [f"    {v} = obj[{a!r}]" for v, a in reads], items, namespace),
-    )
-
-
-def _function(name: str, reads: list[str], items: list[str], namespace: dict) -> Dumper:
-    source = "\n".join([f"def {name}(obj):", *reads, "    return {", *items, "    }"])
-    scope = dict(namespace)
-    exec(compile(source, f"<dumper {name}>", "exec"), scope)  # noqa: S102
-    return scope[name]
+        items.append(f"{key!r}: {formatted},")
+    indent = "        " if fallback else "    "
+    body = [
+        f"{indent}if obj.__class__ is dict:",
+        *(f"{indent}    {v} = obj[{a!r}]" for v, a in reads),
+        f"{indent}else:",
+        *(f"{indent}    {v} = obj.{a}" for v, a in reads),
+        f"{indent}return {{",
+        *(f"{indent}    {item}" for item in items),
+        f"{indent}}}",
+    ]
+    if not reads:
+        body = [f"{indent}return {{", *(f"{indent}    {item}" for item in items), f"{indent}}}"]
+    if fallback:
+        body = [
+            "    try:",
+            *body,
+            "    except (AttributeError, KeyError):",
+            "        return fallback(obj)",
+        ]
+    source = "\n".join(["def dump(obj):", *body])
+    exec(compile(source, f"<dumper of {type(schema).__name__}>", "exec"), namespace)  # noqa: S102
+    return namespace["dump"]
 
 
 def _expression(field: ma.fields.Field, name: str, value: str, handle: str, namespace) -> str:
