@@ -23,9 +23,10 @@ A dict is read by key, anything else by attribute, as marshmallow's accessor rea
 two. When a key or attribute is missing (marshmallow then writes the field's
 dump_default or leaves the key out), the object is dumped by `schema.dump` itself, and
 so is every object of a schema this module cannot compile (a dotted `attribute`, its
-own `get_attribute` or `get_value`). What comes out is therefore always what
-`schema.dump` gives; tests/unit/test_dumpers.py and tests/integration/test_fast_views.py
-compare the two for every representation served.
+own `get_attribute` or `get_value`). What comes out is therefore what `schema.dump`
+gives (one thing is not followed: a Method or Function returning marshmallow's
+`missing`, which marshmallow leaves out; none of ours does). tests/unit/test_dumpers.py
+and tests/integration/test_fast_views.py compare the two for every representation served.
 """
 
 from __future__ import annotations
