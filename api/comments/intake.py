@@ -136,7 +136,7 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
         "created_at": now,
         "updated_at": now,
     }
-    # One Core INSERT, as late as it can be: the unit of work's flush cost twice as
+    # One Core INSERT, as late as it can be: the unit of work's flush costs twice as
     # much, and the write lock (SQLite) is held from here to the commit.
     comment = Comment(id=db.session.execute(_INSERT_COMMENT, row).scalar_one(), **row)
     record_event(
@@ -286,7 +286,7 @@ def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> r
 
 
 def _history_statement(*, by_ip: bool):
-    """Built once: it runs on every submission, and building it cost as much as running it."""
+    """Built once: it runs on every submission, and building it costs as much as running it."""
     mine = Comment.author_key == bindparam("key")
     latest_by_ip = (
         select(func.max(Comment.created_at))

@@ -16,7 +16,7 @@ from config import Settings
 
 THREAD_ORDER = (SortKey(Comment.created_at, False, "datetime"), SortKey(Comment.id, False))
 # What a reader sees of a comment (CommentSchema): columns, not entities, because a
-# page of 100 entities with their 25 columns cost more than the query (bench/README.md).
+# page of 100 entities with their 25 columns costs more than the query (bench/README.md).
 PUBLIC_COLUMNS = (
     Comment.id,
     Comment.type,

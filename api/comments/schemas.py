@@ -11,12 +11,20 @@ HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 BODY_LIMIT = 65525  # the discussion setting max_comment_length may lower it
 
 
+class PublicStatus(ma.fields.String):
+    """A comment's status as readers see it: whatever is not approved is shown as
+    pending. Telling a spammer their comment was caught only teaches them to adapt."""
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        return "approved" if value == "approved" else "pending"
+
+
 class CommentSchema(ma.Schema):
     """A comment or pingback as readers see it (approved items only)."""
 
     id = ma.fields.Integer()
     type = ma.fields.String(validate=validate.OneOf(["comment", "pingback"]))
-    status = ma.fields.String(
+    status = PublicStatus(
         validate=validate.OneOf(["approved", "pending"]),
         metadata={
             "description": "approved; a commenter reading their own comment may see pending "
@@ -32,13 +40,6 @@ class CommentSchema(ma.Schema):
         allow_none=True, metadata={"description": "The comment replied to"}
     )
     created_at = Timestamp()
-
-    @ma.post_dump
-    def _public_status(self, data: dict, **kwargs) -> dict:
-        # Telling a spammer their comment was caught only teaches them to adapt.
-        if "status" in data and data["status"] != "approved":
-            data["status"] = "pending"
-        return data
 
 
 class OwnCommentSchema(CommentSchema):

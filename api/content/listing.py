@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import ColumnElement, String, and_, exists, func, literal, or_, select
 
 from api.cache import keys
@@ -98,14 +97,7 @@ def author_filter_fields() -> dict[str, Any]:
 
 
 def _dump() -> Callable:
-    settings = current_app.config["MARGINALIA"]
-    return post_dumper(
-        staff=False,
-        full_author=True,
-        full_tags=True,
-        site_url=settings.site_url,
-        api_url=settings.api_url,
-    )
+    return post_dumper(staff=False, full_author=True, full_tags=True)
 
 
 def list_content(query: ContentQuery) -> Listing:
@@ -151,10 +143,7 @@ def list_content(query: ContentQuery) -> Listing:
     records = reading._with_tags(rows, reading.PostColumns())
     # The same dependency keys as /v1's reads, so one change drops (and purges) both.
     keys.depends_on(keys.collection(query.kind))
-    for post, tags in records:
-        keys.depends_on(
-            keys.post(post.id), keys.author(post.author_id), *(keys.tag(tag.id) for tag in tags)
-        )
+    reading.depends_on_posts(records)
     dump = _dump()
     return Listing([dump(record) for record in records], int(total.scalar_one()))
 

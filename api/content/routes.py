@@ -47,24 +47,13 @@ def _dumper(
     fields: tuple[str, ...],
     formats: tuple[str, ...],
 ):
-    settings = current_app.config["MARGINALIA"]
     return post_dumper(
         staff=staff,
         full_author=full_author,
         full_tags=full_tags,
         fields=fields,
         formats=formats or ("html",),
-        site_url=settings.site_url,
-        api_url=settings.api_url,
     )
-
-
-def _depends_on_records(records) -> None:
-    """The cache keys of posts as read: each post, its author and its tags."""
-    for post, tags in records:
-        depends_on(
-            keys.post(post.id), keys.author(post.author_id), *(keys.tag(tag.id) for tag in tags)
-        )
 
 
 def _staff_view(post) -> dict:
@@ -98,7 +87,7 @@ def list_page(args, kind: str):
         count=args["count"],
     )
     depends_on(keys.collection(kind))
-    _depends_on_records(page.items)
+    reading.depends_on_posts(page.items)
     include = args["include"]
     dump = _dumper(staff, "author" in include, "tags" in include, fields, args["formats"])
     return page_body(page, lambda items: [dump(item) for item in items])
@@ -113,7 +102,7 @@ def read_one(args, slug: str, kind: str, endpoint: str):
     except reading.Moved as moved:
         query = request.query_string.decode()
         return redirect(url_for(endpoint, slug=moved.slug) + (f"?{query}" if query else ""), 301)
-    _depends_on_records([post])
+    reading.depends_on_posts([post])
     # A single post embeds its whole author and tags (as single_post_schema says).
     return json_response(_dumper(staff, True, True, fields, args["formats"])(post))
 

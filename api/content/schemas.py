@@ -246,7 +246,6 @@ class PostSchema(ma.Schema):
 
 STAFF_FIELDS = ("body", "unpublish_at")
 POST_FIELDS = tuple(name for name in PostSchema._declared_fields if name not in STAFF_FIELDS)
-SUMMARY = ("slug", "name")
 
 
 def _url_field(description: str = "An http(s) URL") -> ma.fields.String:

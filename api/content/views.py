@@ -1,36 +1,16 @@
-"""How posts, authors and tags are shown: one cached schema per representation, and
-hand-written serialisers of the same representations for the hot reads."""
+"""How posts, authors and tags are shown: one cached schema per representation, and its
+dump compiled for the hot reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 
 import marshmallow as ma
 
-from api.content.reading import PostColumns, PostRecord
+from api.content.reading import PostColumns
 from api.content.schemas import AuthorSchema, PostSchema, TagSchema
-from api.rendering import plain_text_document
-from api.web.fields import rfc3339
+from api.web.dumpers import Dumper, compile_dumper
 
-# Ghost's fields, in PostSchema's order after custom_excerpt: plain column values.
-CONTENT_FIELDS = (
-    "feature_image",
-    "feature_image_alt",
-    "feature_image_caption",
-    "featured",
-    "meta_title",
-    "meta_description",
-    "og_image",
-    "og_title",
-    "og_description",
-    "twitter_image",
-    "twitter_title",
-    "twitter_description",
-    "canonical_url",
-    "reading_time",
-    "visibility",
-)
 AUTHOR_EMBEDDED = ("id", "slug", "name", "bio", "website", "avatar_url")
 TAG_EMBEDDED = ("id", "slug", "name", "description")
 SUMMARY = ("slug", "name")
@@ -86,10 +66,6 @@ def tag_schema(*, many: bool = False) -> ma.Schema:
     return TagSchema(many=many)
 
 
-# --- the hot reads: hand-written, byte for byte what the schemas above dump ------------
-
-
-@lru_cache(maxsize=256)
 def post_dumper(
     *,
     staff: bool,
@@ -97,58 +73,38 @@ def post_dumper(
     full_tags: bool,
     fields: tuple[str, ...] = (),
     formats: tuple[str, ...] = ("html",),
-    site_url: str,
-    api_url: str,
-) -> Callable[[PostRecord], dict]:
-    """`post_schema(...).dump` for a PostRecord of api/content/reading.py, without
-    marshmallow's per-field machinery (3 ms of a 20-post page). The schemas stay the
-    contract (openapi.yaml); tests/integration/test_fast_views.py holds the two equal.
+) -> Dumper:
+    """`post_schema(...).dump` for a Post or a record of api/content/reading.py.
+
+    The whole representation is compiled once per shape (api/web/dumpers.py; at most 16
+    of them), and a sparse fieldset is picked from it in the order `fields` names them,
+    as marshmallow's `only` does: compiling per fieldset would cost a client's every new
+    combination of fields ~20 ms.
     """
-    pingback_url = api_url.rstrip("/") + "/xmlrpc"
-    webmention_url = api_url.rstrip("/") + "/v1/webmention"
-    author_of = _full_author if full_author else _summary_author
-    tag_of = _full_tag if full_tags else _summary_tag
-    with_body = staff and not fields  # `fields` never names body
-    html, plaintext = "html" in formats, "plaintext" in formats
+    whole = _whole_post_dumper(
+        staff and not fields,  # `fields` never names body, so its rows do not have it
+        full_author,
+        full_tags,
+        "html" in formats,
+        "plaintext" in formats,
+    )
+    if not fields:
+        return whole
 
-    def dump(record: PostRecord) -> dict:
-        post = record.post
-        data = {
-            "id": post.id,
-            "slug": post.slug,
-            "title": post.title,
-            "excerpt": post.excerpt or post.auto_excerpt,
-        }
-        if with_body:
-            data["body"] = post.body
-        if html:
-            data["body_html"] = post.body_html
-        if plaintext:
-            data["plaintext"] = plain_text_document(post.body_html)
-        data["status"] = post.status
-        data["published_at"] = rfc3339(post.published_at)
-        if with_body:
-            data["unpublish_at"] = rfc3339(post.unpublish_at)
-        data["created_at"] = rfc3339(post.created_at)
-        data["updated_at"] = rfc3339(post.updated_at)
-        if not fields or "author" in fields:
-            data["author"] = author_of(post)
-        if not fields or "tags" in fields:
-            data["tags"] = [tag_of(tag) for tag in record.tags]
-        data["comment_count"] = post.comment_count
-        data["comments_open"] = post.comments_open
-        data["url"] = site_url.replace("{slug}", post.slug)
-        data["pingback_url"] = pingback_url
-        data["webmention_url"] = webmention_url
-        data["custom_excerpt"] = post.excerpt or None
-        for name in CONTENT_FIELDS:
-            data[name] = getattr(post, name)
-        if fields:
-            # marshmallow's `only` keeps the order the client asked for.
-            return {name: data[name] for name in fields if name in data}
-        return data
+    def sparse(post) -> dict:
+        data = whole(post)
+        return {name: data[name] for name in fields if name in data}
 
-    return dump
+    return sparse
+
+
+@lru_cache(maxsize=16)
+def _whole_post_dumper(
+    staff: bool, full_author: bool, full_tags: bool, html: bool, plaintext: bool
+) -> Dumper:
+    formats = ("html",) * html + ("plaintext",) * plaintext
+    schema = post_schema(staff=staff, full_author=full_author, full_tags=full_tags, formats=formats)
+    return compile_dumper(schema)
 
 
 def post_columns(staff: bool, fields: tuple[str, ...] = ()) -> PostColumns:
@@ -158,26 +114,3 @@ def post_columns(staff: bool, fields: tuple[str, ...] = ()) -> PostColumns:
         author=not fields or "author" in fields,
         tags=not fields or "tags" in fields,
     )
-
-
-def _full_author(post) -> dict:
-    return {
-        "id": post.author_id,
-        "slug": post.author_slug,
-        "name": post.author_name,
-        "bio": post.author_bio,
-        "website": post.author_website,
-        "avatar_url": post.author_avatar_url,
-    }
-
-
-def _summary_author(post) -> dict:
-    return {"slug": post.author_slug, "name": post.author_name}
-
-
-def _full_tag(tag) -> dict:
-    return {"id": tag.id, "slug": tag.slug, "name": tag.name, "description": tag.description}
-
-
-def _summary_tag(tag) -> dict:
-    return {"slug": tag.slug, "name": tag.name}

@@ -11,8 +11,8 @@ from api.web.conventions import ABSENT
 
 
 def rfc3339(value: datetime | None) -> str | None:
-    """How every timestamp is written: `2014-11-25T08:00:00Z` (the hand-written
-    serialisers of the hot reads call this too, so both paths give the same bytes)."""
+    """How every timestamp is written: `2014-11-25T08:00:00Z` (Timestamp's format;
+    the dumpers compiled from schemas, api/web/dumpers.py, call it directly)."""
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

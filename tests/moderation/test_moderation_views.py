@@ -1,4 +1,5 @@
-"""The queue's hand-written item view gives what ModerationCommentSchema dumps.
+"""The queue's item view (ModerationCommentSchema's dump, compiled) gives what the
+schema itself dumps.
 
 Each item's ETag is the hash of its JSON, so a moderator's If-Match depends on every
 byte of it: the fast view and the schema must agree on keys, order and values.
