@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, exists, func, insert, null, select
 
@@ -76,7 +77,7 @@ class Submission:
 
 @dataclass(frozen=True)
 class Receipt:
-    comment: Comment
+    comment: SimpleNamespace  # the stored row: Comment's attributes
     edit_token: str
     editable_until: datetime
 
@@ -138,14 +139,15 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     }
     # One Core INSERT, as late as it can be: the unit of work's flush cost twice as
     # much, and the write lock (SQLite) is held from here to the commit.
-    comment = Comment(id=db.session.execute(_INSERT_COMMENT, row).scalar_one(), **row)
+    # The row as written, read like the entity (the receipt, the event's data): building
+    # a mapped `Comment` for it cost ~0.1 ms of instrumentation for nothing.
+    comment = SimpleNamespace(id=db.session.execute(_INSERT_COMMENT, row).scalar_one(), **row)
     record_event(
         events.COMMENT_CREATED, {"comment": comment_data(comment), "rules": decision.rules}
     )
     status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)
-    # `comment` was never in the session: it is exactly the row written, for the receipt.
     return Receipt(comment, token, editable_until(comment, tuning))
 
 
@@ -312,7 +314,7 @@ _HISTORY = _history_statement(by_ip=False)
 _HISTORY_BY_IP = _history_statement(by_ip=True)
 
 
-def editable_until(comment: Comment, tuning: DiscussionSettings) -> datetime:
+def editable_until(comment: Comment | SimpleNamespace, tuning: DiscussionSettings) -> datetime:
     return comment.created_at + timedelta(seconds=tuning.edit_window)
 
 

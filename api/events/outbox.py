@@ -60,7 +60,12 @@ def _take_order_lock(session: Session) -> None:
         session.execute(_ORDER_LOCK, {"key": _EVENT_ORDER_LOCK})
 
 
+# Core, not the ORM's bulk insert of `Event` (which prepared the rows per call: ~0.2 ms
+# of a comment's intake); built once.
+_INSERT_EVENTS = insert(Event.__table__)
+
+
 def _insert_events(session: Session, rows: list[dict]) -> None:
     if rows:
         _take_order_lock(session)
-        session.execute(insert(Event), rows)
+        session.execute(_INSERT_EVENTS, rows if len(rows) > 1 else rows[0])
