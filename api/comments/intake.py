@@ -36,7 +36,7 @@ from api.errors import (
 from api.events import catalogue as events
 from api.events.outbox import record_event
 from api.infra import unit_of_work
-from api.infra.database import db
+from api.infra.database import db, executor
 from api.infra.timestamps import utcnow
 from api.rendering import render_comment
 from config import Settings
@@ -141,7 +141,7 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     # much, and the write lock (SQLite) is held from here to the commit.
     # The row as written, read like the entity (the receipt, the event's data): building
     # a mapped `Comment` for it cost ~0.1 ms of instrumentation for nothing.
-    comment = SimpleNamespace(id=db.session.execute(_INSERT_COMMENT, row).scalar_one(), **row)
+    comment = SimpleNamespace(id=executor().execute(_INSERT_COMMENT, row).scalar_one(), **row)
     record_event(
         events.COMMENT_CREATED, {"comment": comment_data(comment), "rules": decision.rules}
     )
@@ -274,10 +274,14 @@ def _reply_depth(post: PostRef, parent_id: int | None, tuning: DiscussionSetting
 def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> rules.History:
     """What the refusal and status rules need to know of the commenter's past, read in
     one statement: four index probes (author key, address) in one round trip."""
-    row = db.session.execute(
-        _HISTORY_BY_IP if ip else _HISTORY,
-        {"key": author.key, "ip": ip, "post_id": post_id, "body": body},
-    ).one()
+    row = (
+        executor()
+        .execute(
+            _HISTORY_BY_IP if ip else _HISTORY,
+            {"key": author.key, "ip": ip, "post_id": post_id, "body": body},
+        )
+        .one()
+    )
     latest_by_author, latest_by_ip, duplicate, approved = row
     latest = max((t for t in (latest_by_author, latest_by_ip) if t is not None), default=None)
     return rules.History(
