@@ -25,13 +25,13 @@ from api.comments.schemas import (
     OwnCommentSchema,
     SubmittedCommentSchema,
 )
-from api.comments.views import public_comment
+from api.comments.views import own_comment, public_comment
 from api.infra.pagination import CursorCodec
 from api.infra.unit_of_work import unit_of_work
 from api.web.clients import client_ip
 from api.web.conditional import if_match_guard
 from api.web.contract import problems
-from api.web.fields import PageArgsSchema
+from api.web.fields import PageArgsSchema, rfc3339
 from api.web.parsing import Blueprint, plain_json_body
 from api.web.responses import json_response, page_body
 
@@ -68,7 +68,6 @@ EDIT_PROBLEMS = {
 
 _public = CommentSchema()
 _own = OwnCommentSchema()
-_submitted = SubmittedCommentSchema()
 
 
 def _settings():
@@ -118,11 +117,9 @@ def _submit(data: dict, slug: str):
     )
     with unit_of_work():
         receipt = intake.submit_comment(slug, submission, _settings())
-    body = _own_view(receipt.comment)
+    body = own_comment(receipt.comment)  # SubmittedCommentSchema's fields, in its order
     body["edit_token"] = receipt.edit_token
-    body["editable_until"] = _submitted.fields["editable_until"].serialize(
-        "editable_until", receipt
-    )
+    body["editable_until"] = rfc3339(receipt.editable_until)
     location = url_for("comments.Comment", comment_id=receipt.comment.id)
     return json_response(body, 202, {"Location": location})
 

@@ -1,4 +1,5 @@
-"""The public comment (CommentSchema) written by hand for the thread, its hot read.
+"""The public comment (CommentSchema) written by hand for the thread, its hot read, and
+the commenter's own view (OwnCommentSchema) for the intake's answer.
 
 A 100-comment page through marshmallow cost ~2.4 ms of field machinery; this is the same
 dict for a row of reading.PUBLIC_COLUMNS (or an entity). CommentSchema stays the contract
@@ -22,3 +23,12 @@ def public_comment(comment) -> dict:
         "parent_id": comment.parent_id,
         "created_at": rfc3339(comment.created_at),
     }
+
+
+def own_comment(comment) -> dict:
+    """OwnCommentSchema by hand: the public comment with its Markdown and last change
+    (the answer to every submission: marshmallow's dump cost ~0.1 ms of it)."""
+    view = public_comment(comment)
+    view["body"] = comment.body
+    view["updated_at"] = rfc3339(comment.updated_at)
+    return view

@@ -5,10 +5,15 @@ documented stack (webargs + flask-smorest) does, for good and bad requests alike
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from api.comments import routes
+from api.comments.schemas import SubmittedCommentSchema
+from api.comments.views import own_comment
+from api.web.fields import rfc3339
 from tests.comments.helpers import new_ip
 
 # (content type, raw body): what a client might send, plain or not.
@@ -81,3 +86,32 @@ def test_plain_submission_is_stored_as_through_the_documented_stack(client, post
     comment = stored(response.get_json()["id"])
     assert (comment.body, comment.author_name, comment.author_url) == ("Hi", "A", "https://a.io")
     assert response.headers["Location"] == f"/v1/comments/{comment.id}"
+
+
+@pytest.mark.parametrize("status", ["approved", "pending", "spam"])
+@pytest.mark.parametrize("extras", [{}, {"author_url": "https://a.io", "parent_id": 7}])
+def test_the_answer_is_the_submitted_comment_schema_by_hand(status, extras):
+    created = datetime(2026, 11, 30, 4, 5, 6, 789, tzinfo=UTC)
+    comment = SimpleNamespace(
+        **{
+            "id": 41,
+            "type": "comment",
+            "status": status,
+            "body": "*Hi*",
+            "body_html": "<p><em>Hi</em></p>",
+            "author_name": "A",
+            "author_url": None,
+            "parent_id": None,
+            "created_at": created,
+            "updated_at": created,
+            **extras,
+        }
+    )
+    receipt = SimpleNamespace(
+        **vars(comment), edit_token="mglc_x", editable_until=created + timedelta(minutes=15)
+    )
+    by_hand = own_comment(comment)
+    by_hand["edit_token"] = receipt.edit_token
+    by_hand["editable_until"] = rfc3339(receipt.editable_until)
+    dumped = SubmittedCommentSchema().dump(receipt)
+    assert json.dumps(by_hand) == json.dumps(dumped)  # same keys, order and values
