@@ -19,6 +19,7 @@ from api.comments.discussion import configured_defaults
 from api.infra import sqlite
 from api.infra.database import db, migrate
 from api.infra.migrations import MIGRATE_OPTIONS
+from api.infra.pinging import ping_when_idle
 from api.infra.queue import configure_queue
 from api.media.storage import storage_for
 from api.web import observability, parsing, problems, ratelimits
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     db.init_app(app)
     with app.app_context():
         sqlite.serialise_writes(db.engine)
+        if not db.engine.url.drivername.startswith("sqlite"):
+            ping_when_idle(db.engine)  # instead of pool_pre_ping's round trip per request
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
     parsing.install_converters(app)
     app.extensions["openapi"] = MarginaliaApi(app, spec_kwargs=_spec_kwargs())
@@ -112,7 +115,7 @@ class NoSessions(SecureCookieSessionInterface):
 
 def _flask_config(app: Flask, settings: Settings) -> dict:
     database_url = settings.database_url or f"sqlite:///{app.instance_path}/marginalia.db"
-    engine_options: dict = {"pool_pre_ping": True}
+    engine_options: dict = {}  # api/infra/pinging.py pings idle connections instead
     if database_url.startswith("sqlite"):
         engine_options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
     return {

@@ -63,6 +63,11 @@ HOT_THREAD = "/hot-post/"
 INTAKE_THREAD = "/intake-post/"
 HOT_COMMENTS = 500
 
+# Isso's SQLite journal, named in the report (the honest peer is Isso as shipped).
+JOURNAL_SHIPPED = (
+    " as shipped (its default rollback journal, synchronous=FULL: several fsyncs a comment)"
+)
+JOURNAL_WAL = " switched to WAL (synchronous=FULL: one fsync a comment)"
 Measured = tuple[Result, float]  # a round's result and its server CPU ms per request
 
 
@@ -117,7 +122,7 @@ class IssoPeer:
             "",
             f"Isso {ISSO_VERSION} as a peer (same run, alternating rounds, best round of each; "
             "Isso under the same gunicorn settings on SQLite"
-            f"{' switched to WAL' if self.wal else ' (its default rollback journal)'}, "
+            f"{JOURNAL_WAL if self.wal else JOURNAL_SHIPPED}, "
             "moderation, guard and notifications off, each comment from its own "
             "X-Forwarded-For address). Server CPU = user+system ms per request of each "
             "side's gunicorn processes; its ratio is the steadier one on a busy machine:",

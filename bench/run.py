@@ -38,7 +38,8 @@ from scenarios import SCENARIOS, Context, Request, Scenario
 
 WORKERS, THREADS, CONNECTIONS = 2, 8, 16
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-REDIS = "redis://127.0.0.1:6379/13"
+# MARGINALIA_BENCH_REDIS picks another Redis (a shared machine: your own port).
+REDIS = os.environ.get("MARGINALIA_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 CLI = [sys.executable, "-c", "from api.cli import main; main()"]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from api.comments.models import DiscussionSettingsRow
 from api.errors import Conflict, InvalidInput, PreconditionFailed
 from api.infra import unit_of_work
-from api.infra.database import db
+from api.infra.database import db, executor
 from api.infra.timestamps import utcnow
 from config import ConfigError, Settings
 
@@ -118,7 +118,7 @@ def current(settings: Settings) -> DiscussionSettings:
     rather than breaking comment intake.
     """
     effective = _defaults_of(settings)
-    stored = db.session.scalar(_STORED_VALUES)
+    stored = executor().scalar(_STORED_VALUES)
     if not stored:
         return effective
     valid = {}

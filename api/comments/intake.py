@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, exists, func, insert, null, select
 
@@ -35,7 +36,7 @@ from api.errors import (
 from api.events import catalogue as events
 from api.events.outbox import record_event
 from api.infra import unit_of_work
-from api.infra.database import db
+from api.infra.database import db, executor
 from api.infra.timestamps import utcnow
 from api.rendering import render_comment
 from config import Settings
@@ -76,7 +77,7 @@ class Submission:
 
 @dataclass(frozen=True)
 class Receipt:
-    comment: Comment
+    comment: SimpleNamespace  # the stored row: Comment's attributes
     edit_token: str
     editable_until: datetime
 
@@ -138,7 +139,9 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     }
     # One Core INSERT, as late as it can be: the unit of work's flush costs twice as
     # much, and the write lock (SQLite) is held from here to the commit.
-    comment = Comment(id=db.session.execute(_INSERT_COMMENT, row).scalar_one(), **row)
+    # The row as written, read like the entity (the receipt, the event's data): building
+    # a mapped `Comment` for it cost ~0.1 ms of instrumentation for nothing.
+    comment = SimpleNamespace(id=executor().execute(_INSERT_COMMENT, row).scalar_one(), **row)
     record_event(
         events.COMMENT_CREATED,
         {"comment": comment_data(comment), "rules": decision.rules},
@@ -147,7 +150,6 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)
-    # `comment` was never in the session: it is exactly the row written, for the receipt.
     return Receipt(comment, token, editable_until(comment, tuning))
 
 
@@ -274,10 +276,14 @@ def _reply_depth(post: PostRef, parent_id: int | None, tuning: DiscussionSetting
 def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> rules.History:
     """What the refusal and status rules need to know of the commenter's past, read in
     one statement: four index probes (author key, address) in one round trip."""
-    row = db.session.execute(
-        _HISTORY_BY_IP if ip else _HISTORY,
-        {"key": author.key, "ip": ip, "post_id": post_id, "body": body},
-    ).one()
+    row = (
+        executor()
+        .execute(
+            _HISTORY_BY_IP if ip else _HISTORY,
+            {"key": author.key, "ip": ip, "post_id": post_id, "body": body},
+        )
+        .one()
+    )
     latest_by_author, latest_by_ip, duplicate, approved = row
     latest = max((t for t in (latest_by_author, latest_by_ip) if t is not None), default=None)
     return rules.History(
@@ -314,7 +320,7 @@ _HISTORY = _history_statement(by_ip=False)
 _HISTORY_BY_IP = _history_statement(by_ip=True)
 
 
-def editable_until(comment: Comment, tuning: DiscussionSettings) -> datetime:
+def editable_until(comment: Comment | SimpleNamespace, tuning: DiscussionSettings) -> datetime:
     return comment.created_at + timedelta(seconds=tuning.edit_window)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, request, url_for
 from flask.views import MethodView
 
@@ -23,14 +25,14 @@ from api.comments.schemas import (
     OwnCommentSchema,
     SubmittedCommentSchema,
 )
-from api.comments.views import public_comment
+from api.comments.views import own_comment_view, public_comment
 from api.infra.pagination import CursorCodec
 from api.infra.unit_of_work import unit_of_work
 from api.web.clients import client_ip
 from api.web.conditional import if_match_guard
 from api.web.contract import problems
-from api.web.fields import PageArgsSchema
-from api.web.parsing import Blueprint
+from api.web.fields import PageArgsSchema, rfc3339
+from api.web.parsing import Blueprint, plain_json_body
 from api.web.responses import json_response, page_body
 
 blp = Blueprint(
@@ -66,7 +68,6 @@ EDIT_PROBLEMS = {
 
 _public = CommentSchema()
 _own = OwnCommentSchema()
-_submitted = SubmittedCommentSchema()
 
 
 def _settings():
@@ -75,6 +76,52 @@ def _settings():
 
 def _own_view(comment) -> dict:
     return _own.dump(comment)
+
+
+_submit_schema = CommentSubmitSchema()
+
+
+def plain_submissions_first(documented):
+    """The hot POST without the generic decorator stack for a plain submission.
+
+    A well-formed JSON body that the schema loads goes straight to `_submit`; anything
+    else (no JSON, bad JSON, invalid fields) goes through the documented stack below
+    (webargs, smorest), which refuses it with the usual problem. The decorators above
+    (the commenter's token, the rate limits) run for both. Measured in-process on
+    SQLite: webargs built a schema per request and smorest's eleven wrappers
+    (`@blp.response`, nine `@problems` responses, `@blp.arguments`) added ~0.3 ms of
+    a ~3.5 ms comment. The documentation (and the contract) stay the documented stack's:
+    `functools.wraps` carries its `_apidoc` and its name (the rate limits' key).
+    """
+
+    @functools.wraps(documented)
+    def view(self, **kwargs):
+        data = plain_json_body(_submit_schema)
+        if data is None:
+            return documented(self, **kwargs)  # webargs adds the parsed body positionally
+        return _submit(data, kwargs["slug"])
+
+    return view
+
+
+def _submit(data: dict, slug: str):
+    submission = intake.Submission(
+        body=data["body"],
+        parent_id=data.get("parent_id"),
+        author_name=data.get("author_name"),
+        author_email=data.get("author_email"),
+        author_url=data.get("author_url"),
+        identity=commenter_identity(),
+        ip=client_ip(),
+        user_agent=request.user_agent.string or None,
+    )
+    with unit_of_work():
+        receipt = intake.submit_comment(slug, submission, _settings())
+    body = own_comment_view(receipt.comment)  # SubmittedCommentSchema's fields, in its order
+    body["edit_token"] = receipt.edit_token
+    body["editable_until"] = rfc3339(receipt.editable_until)
+    location = url_for("comments.Comment", comment_id=receipt.comment.id)
+    return json_response(body, 202, {"Location": location})
 
 
 @blp.route("/posts/<string:slug>/comments")
@@ -123,6 +170,7 @@ class PostComments(MethodView):
     @accepts_commenter_tokens
     @comment_rate_limits
     @checks_commenter_first
+    @plain_submissions_first
     @blp.arguments(CommentSubmitSchema)
     @blp.response(
         202,
@@ -141,25 +189,7 @@ class PostComments(MethodView):
     @blp.doc(operationId="submitComment")
     def post(self, data, slug):
         """Submit a comment (anonymous, or as an OIDC identity)"""
-        submission = intake.Submission(
-            body=data["body"],
-            parent_id=data.get("parent_id"),
-            author_name=data.get("author_name"),
-            author_email=data.get("author_email"),
-            author_url=data.get("author_url"),
-            identity=commenter_identity(),
-            ip=client_ip(),
-            user_agent=request.user_agent.string or None,
-        )
-        with unit_of_work():
-            receipt = intake.submit_comment(slug, submission, _settings())
-        body = _own_view(receipt.comment)
-        body["edit_token"] = receipt.edit_token
-        body["editable_until"] = _submitted.fields["editable_until"].serialize(
-            "editable_until", receipt
-        )
-        location = url_for("comments.Comment", comment_id=receipt.comment.id)
-        return json_response(body, 202, {"Location": location})
+        return _submit(data, slug)
 
 
 @blp.route("/comments/<int:comment_id>")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from api.comments.models import COMMENT_STATUSES, Comment, CommentStatusCount
 from api.events.outbox import EVENTS_ORDER
 from api.infra import unit_of_work
-from api.infra.database import db
+from api.infra.database import db, executor
 
 
 def _deltas() -> Counter:
@@ -71,10 +71,11 @@ def rebuild() -> None:
 
 def _apply(session: Session, deltas: dict[str, int], *, replace: bool = False) -> None:
     statement = _upsert(session.get_bind().dialect.name, replace)
+    run = executor(session)
     for status in sorted(deltas):  # one order for every transaction: no lock cycles
         n = deltas[status]
         if n or replace:
-            session.execute(statement, {"status": status, "n": n})
+            run.execute(statement, {"status": status, "n": n})
 
 
 @functools.cache

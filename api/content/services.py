@@ -24,7 +24,7 @@ from api.errors import Conflict, InvalidInput, NotFound
 from api.events import catalogue as events
 from api.events.outbox import record_event
 from api.infra import unit_of_work
-from api.infra.database import db
+from api.infra.database import db, executor
 from api.infra.queue import enqueue_after_commit
 from api.infra.timestamps import utcnow
 from api.rendering import plain_text, render_post
@@ -542,10 +542,11 @@ def find_post(
 
     Columns only: the entity would join its author and load its tags, which no caller
     of a PostRef needs (this runs on every comment thread read)."""
+    run = executor()
     if slug is not None:
-        row = db.session.execute(_REF_BY_SLUG, {"slug": slug}).first()
+        row = run.execute(_REF_BY_SLUG, {"slug": slug}).first()
     else:
-        row = db.session.execute(_REF_BY_ID, {"post_id": post_id}).first()
+        row = run.execute(_REF_BY_ID, {"post_id": post_id}).first()
     return post_ref(row, site_url) if row else None
 
 

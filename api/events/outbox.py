@@ -25,6 +25,7 @@ from api.cache.keys import joined_keys
 from api.events.catalogue import EventType
 from api.events.models import Event
 from api.infra import unit_of_work
+from api.infra.database import executor
 from api.infra.timestamps import utcnow
 
 # Any constant works; it names the lock that orders event ids by commit.
@@ -73,10 +74,15 @@ def record_event_now(event_type: EventType, data: dict, keys: Iterable[str] = ()
 
 def _take_order_lock(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_ORDER_LOCK, {"key": _EVENT_ORDER_LOCK})
+        executor(session).execute(_ORDER_LOCK, {"key": _EVENT_ORDER_LOCK})
+
+
+# Core, not the ORM's bulk insert of `Event` (which prepared the rows per call: ~0.2 ms
+# of a comment's intake); built once.
+_INSERT_EVENTS = insert(Event.__table__)
 
 
 def _insert_events(session: Session, rows: list[dict]) -> None:
     if rows:
         _take_order_lock(session)
-        session.execute(insert(Event), rows)
+        executor(session).execute(_INSERT_EVENTS, rows if len(rows) > 1 else rows[0])
