@@ -17,7 +17,7 @@ from api.content.services import set_comment_count
 from api.events import catalogue as events
 from api.events.outbox import record_event
 from api.infra.database import db
-from api.rendering import render_comment
+from api.rendering import render_comment, sanitize_html
 
 
 def comment_data(comment: Comment) -> dict:
@@ -106,23 +106,35 @@ def import_comment(
     author_email: str | None = None,
     author_url: str | None = None,
     parent_id: int | None = None,
+    type: str = "comment",
+    body_html: str | None = None,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+    source_url: str | None = None,
+    source_title: str | None = None,
 ) -> Comment:
-    """A comment from elsewhere (the demo content, an import) whose status its importer
-    decided; it skips the intake rules but is rendered and recorded like any other."""
+    """A comment (or a pingback entry) from elsewhere (the demo content, an import)
+    whose status its importer decided; it skips the intake rules but is rendered and
+    recorded like any other. `body_html` is markup from another platform: it goes
+    through the same sanitiser as pingback excerpts instead of the Markdown renderer."""
     author = Author(name=author_name, email=author_email, url=author_url)
     parent = db.session.get(Comment, parent_id) if parent_id else None
     comment = Comment(
         post_id=post_id,
-        parent_id=parent_id,
+        parent_id=parent.id if parent else None,
         depth=parent.depth + 1 if parent else 1,
-        type="comment",
+        type=type,
         status=status,
         body=body,
-        body_html=render_comment(body),
-        author_name=author_name,
-        author_email=author_email,
-        author_url=author_url,
-        author_key=author.key,
+        body_html=sanitize_html(body_html) if body_html is not None else render_comment(body),
+        author_name=author_name[:200],
+        author_email=author_email or None,
+        author_url=author_url or None,
+        author_key=author.key if type == "comment" else None,
+        ip_address=ip_address or None,
+        user_agent=user_agent or None,
+        source_url=source_url,
+        source_title=source_title,
         reasons=[{"rule": "imported", "verdict": status, "reason": "Imported with this status."}],
         created_at=created_at,
         updated_at=created_at,
@@ -134,6 +146,16 @@ def import_comment(
     if status == "approved":
         recount(post_id)
     return comment
+
+
+def pingback_exists(post_id: int, source_url: str) -> bool:
+    """Whether the post has an entry from this source already (one per source)."""
+    found = select(Comment.id).where(Comment.post_id == post_id, Comment.source_url == source_url)
+    return db.session.scalar(found) is not None
+
+
+def comment_exists(comment_id: int) -> bool:
+    return db.session.get(Comment, comment_id) is not None
 
 
 def forget_post(data: dict) -> None:

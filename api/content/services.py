@@ -15,7 +15,7 @@ from sqlalchemy.orm import lazyload
 
 from api.auth.policy import Actor, Role, ensure_may_write_post, may_read_draft
 from api.content.models import POST_TYPES, Post, PreviousSlug, Tag
-from api.content.slugs import slug_from, unique_slug
+from api.content.slugs import MAX_SLUG, slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
 from api.errors import Conflict, InvalidInput, NotFound
 from api.events import catalogue as events
@@ -441,6 +441,22 @@ def previous_slugs(post_id: int) -> list[str]:
     return list(
         db.session.scalars(select(PreviousSlug.slug).where(PreviousSlug.post_id == post_id))
     )
+
+
+def remember_old_slugs(post_id: int, slugs: list[str]) -> list[str]:
+    """Slugs a post (or page) had elsewhere (an import's old URLs) name it here too, as
+    an old slug (301 to the current one). A slug that is a current slug, or an old slug
+    of another post, is left alone; returns the slugs added."""
+    added = []
+    for slug in dict.fromkeys(s for s in slugs if s and len(s) <= MAX_SLUG):
+        taken = db.session.scalar(select(Post.id).where(Post.slug == slug))
+        if taken is not None or db.session.get(PreviousSlug, slug) is not None:
+            continue
+        db.session.add(PreviousSlug(slug=slug, post_id=post_id, replaced_at=utcnow()))
+        added.append(slug)
+    if added:
+        unit_of_work.flush()
+    return added
 
 
 def images_in_use(urls: set[str]) -> bool:

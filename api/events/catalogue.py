@@ -63,6 +63,10 @@ PINGBACK_RECEIVED = EventType(
 )
 MEDIA_CREATED = EventType("media.created", "An image was uploaded and its sizes stored.")
 MEDIA_DELETED = EventType("media.deleted", "An image and its stored files were deleted.")
+IMPORT_COMPLETED = EventType(
+    "import.completed",
+    "An import (`marginalia import …`) finished; its counts, instead of one event per item.",
+)
 WEBHOOK_TEST = EventType(
     "webhook.test", "An admin asked for a test delivery (sent to that endpoint only)."
 )
@@ -95,6 +99,7 @@ CATALOGUE: tuple[EventType, ...] = (
     PINGBACK_RECEIVED,
     MEDIA_CREATED,
     MEDIA_DELETED,
+    IMPORT_COMPLETED,
     WEBHOOK_TEST,
 )
 BY_NAME = {event_type.name: event_type for event_type in CATALOGUE}
