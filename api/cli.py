@@ -249,6 +249,45 @@ def import_wordpress(file, dry_run, emit_events, as_json):
     _run_import("wordpress", file, run, as_json, dry_run=dry_run, emit_events=emit_events)
 
 
+@import_group.command("marginalia")
+@_FILE
+@_DRY_RUN
+@_JSON
+@with_appcontext
+def import_marginalia(file, dry_run, as_json):
+    """Restore a Marginalia export (`marginalia export`) into an empty database."""
+    from api.transfer.exporting import import_marginalia as run
+
+    _run_import("marginalia", file, run, as_json, dry_run=dry_run)
+
+
+@cli.command("export")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="the file to write (default: standard output)",
+)
+@with_appcontext
+def export(output):
+    """Export everything as JSON Lines (webhook endpoints without their secrets)."""
+    from api.infra.database import db
+    from api.transfer.exporting import export_all
+
+    upgrade_database()
+    site_url = current_app.config["MARGINALIA"].site_url
+    try:
+        if output is None:
+            counts = export_all(sys.stdout.buffer, site_url=site_url)
+        else:
+            with output.open("wb") as out:
+                counts = export_all(out, site_url=site_url)
+    finally:
+        db.session.rollback()
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing"
+    click.echo(f"Exported {summary}.", err=True)
+
+
 @cli.command("event-types")
 def event_types():
     """Print the event types, as the README's table lists them."""

@@ -6,6 +6,7 @@ Every comment added or removed here also tells api/comments/status_counts.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from api.content.services import set_comment_count
 from api.events import catalogue as events
 from api.events.outbox import record_event
 from api.infra.database import db
+from api.infra.rows import as_data, continue_ids, from_data
 from api.rendering import render_comment, sanitize_html
 
 
@@ -162,3 +164,40 @@ def forget_post(data: dict) -> None:
     """The reaction to `post.deleted` and `page.deleted` (api/wiring.py): the post's (or
     page's) comments go with it."""
     delete_post_comments((data.get("post") or data["page"])["id"])
+
+
+# --- export and restore (`marginalia export`, `marginalia import marginalia`) ------------
+
+_CLAIMS = ("claim_token_id", "claim_token_name", "claim_expires_at")
+
+
+def export_comments() -> Iterator[dict]:
+    """Every comment and pingback as stored, parents before their replies (claims,
+    which are leases of a moment, left out)."""
+    last = (0, 0)
+    while rows := list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                (Comment.depth > last[0]) | ((Comment.depth == last[0]) & (Comment.id > last[1]))
+            )
+            .order_by(Comment.depth, Comment.id)
+            .limit(500)
+        )
+    ):
+        for row in rows:
+            yield as_data(row, exclude=_CLAIMS)
+        last = (rows[-1].depth, rows[-1].id)
+        db.session.expunge_all()
+
+
+def restore_comment(data: dict) -> None:
+    """One exported comment back as it was, counted in the status counts."""
+    comment = from_data(Comment, data, exclude=_CLAIMS)
+    db.session.add(comment)
+    db.session.flush()
+    status_counts.added(comment.status)
+
+
+def restored_comments() -> None:
+    continue_ids(Comment)
