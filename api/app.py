@@ -200,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.media.routes import files as media_files
     from api.moderation.routes import blp as moderation
     from api.pages.routes import blp as pages
+    from api.privacy.routes import blp as privacy
     from api.web.meta import blp as meta
     from api.webhooks.routes import blp as webhooks
 
@@ -217,6 +218,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks,
         moderation,
         media,
+        privacy,
     ):
         smorest.register_blueprint(blueprint)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec

@@ -72,6 +72,10 @@ class Settings:
     webhook_disable_after: float = 432000.0  # an endpoint failing this long is disabled
     webhook_secret_overlap: float = 86400.0  # a rotated-out secret still signs this long
     webhook_log_retention_days: int = 30
+    # Privacy (issue 17): what an erasure does to a commenter's comments (anonymise |
+    # delete), and after how many days the worker clears stored IPs (0: kept).
+    privacy_erasure: str = "anonymise"
+    ip_retention_days: int = 30
     # Spam defence (issue 20). Shadow blocks answer the sender as if accepted (off:
     # a shadow rule acts as spam). Comment-form tokens: minimum fill time, maximum age,
     # and what a missing or invalid token does (hold | refuse).
@@ -308,6 +312,8 @@ def _validate_media(settings: Settings) -> None:
 
 
 def _validate_spam_and_mail(settings: Settings) -> None:
+    if settings.privacy_erasure not in ("anonymise", "delete"):
+        raise ConfigError(f"{ENV_PREFIX}PRIVACY_ERASURE must be anonymise or delete")
     if settings.comment_token_invalid not in ("hold", "refuse"):
         raise ConfigError(f"{ENV_PREFIX}COMMENT_TOKEN_INVALID must be hold or refuse")
     if settings.comment_token_max_age <= settings.comment_token_min_seconds:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api.comments import status_counts
 from api.comments.models import Comment
@@ -201,3 +201,93 @@ def restore_comment(data: dict) -> None:
 
 def restored_comments() -> None:
     continue_ids(Comment)
+
+
+# --- privacy (api/privacy) -------------------------------------------------------------
+
+ANONYMOUS = "Anonymous"
+ERASED_HTML = "<p>[deleted]</p>"
+
+
+def comments_of(
+    *, email: str | None = None, issuer: str | None = None, subject: str | None = None
+) -> list[Comment]:
+    """Every comment stored of one commenter: by email (any case) or OIDC identity."""
+    if email:
+        found = select(Comment).where(func.lower(Comment.author_email) == email.strip().lower())
+    else:
+        found = select(Comment).where(
+            Comment.identity_issuer == issuer, Comment.identity_subject == subject
+        )
+    return list(db.session.scalars(found.order_by(Comment.id)))
+
+
+def private_view(comment: Comment) -> dict:
+    """Everything stored about a comment, for the commenter's access request."""
+    return {
+        "id": comment.id,
+        "post_id": comment.post_id,
+        "parent_id": comment.parent_id,
+        "type": comment.type,
+        "status": comment.status,
+        "body": comment.body,
+        "author_name": comment.author_name,
+        "author_email": comment.author_email,
+        "author_url": comment.author_url,
+        "identity": (
+            {"issuer": comment.identity_issuer, "subject": comment.identity_subject}
+            if comment.identity_issuer
+            else None
+        ),
+        "ip_address": comment.ip_address,
+        "user_agent": comment.user_agent,
+        "reasons": comment.reasons,
+        "created_at": comment.created_at,
+        "updated_at": comment.updated_at,
+    }
+
+
+def erase_comments(comments: list[Comment], *, delete: bool) -> dict[str, list[int]]:
+    """Erase a commenter from their comments: anonymised (name "Anonymous", no email,
+    URL, identity, IP, user agent or edit token; the rule verdicts without their words)
+    or, with `delete`, deleted; a deleted comment that has replies keeps its place in
+    the thread as "[deleted]", so the replies stay where they were."""
+    erased: dict[str, list[int]] = {"deleted": [], "anonymised": []}
+    posts: set[int] = set()
+    for comment in comments:
+        has_replies = db.session.scalar(
+            select(Comment.id).where(Comment.parent_id == comment.id).limit(1)
+        )
+        if delete and has_replies is None:
+            erased["deleted"].append(comment.id)
+            status_counts.removed(comment.status)
+            posts.add(comment.post_id)
+            db.session.delete(comment)
+            continue
+        comment.author_name = ANONYMOUS
+        comment.author_email = comment.author_url = None
+        comment.identity_issuer = comment.identity_subject = None
+        comment.author_key = comment.ip_address = comment.user_agent = None
+        comment.edit_token_hash = None
+        comment.reasons = [
+            {"rule": r.get("rule"), "verdict": r.get("verdict"), "reason": "(erased)"}
+            for r in comment.reasons or []
+        ]
+        if delete:
+            comment.body, comment.body_html = "", ERASED_HTML
+        erased["anonymised"].append(comment.id)
+    db.session.flush()
+    for post_id in posts:
+        recount(post_id)
+    return erased
+
+
+def clear_old_ips(before: datetime) -> int:
+    """Stored IPs and user agents of comments older than `before` are cleared."""
+    result = db.session.execute(
+        update(Comment)
+        .where(Comment.created_at < before, Comment.ip_address.is_not(None))
+        .values(ip_address=None, user_agent=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -67,6 +67,10 @@ IMPORT_COMPLETED = EventType(
     "import.completed",
     "An import (`marginalia import …`) finished; its counts, instead of one event per item.",
 )
+PRIVACY_ERASED = EventType(
+    "privacy.erased",
+    "A commenter's data was erased: the comment ids anonymised or deleted (no personal data).",
+)
 WEBHOOK_TEST = EventType(
     "webhook.test", "An admin asked for a test delivery (sent to that endpoint only)."
 )
@@ -100,6 +104,7 @@ CATALOGUE: tuple[EventType, ...] = (
     MEDIA_CREATED,
     MEDIA_DELETED,
     IMPORT_COMPLETED,
+    PRIVACY_ERASED,
     WEBHOOK_TEST,
 )
 BY_NAME = {event_type.name: event_type for event_type in CATALOGUE}

@@ -222,3 +222,16 @@ def restore_linkback(data: dict) -> None:
 
 def restored_linkbacks() -> None:
     continue_ids(*_TABLES.values())
+
+
+def clear_old_ips(before) -> int:
+    """The IPs of Webmentions received before `before` are cleared (IP retention)."""
+    from sqlalchemy import update
+
+    result = db.session.execute(
+        update(ReceivedWebmention)
+        .where(ReceivedWebmention.created_at < before, ReceivedWebmention.ip_address.is_not(None))
+        .values(ip_address=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

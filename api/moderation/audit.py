@@ -124,3 +124,23 @@ def restore_entry(data: dict) -> None:
 
 def restored_log() -> None:
     continue_ids(ModerationLogEntry)
+
+
+def entries_for(comment_ids: list[int]) -> list[ModerationLogEntry]:
+    """The decisions on these comments, oldest first (a commenter's access request)."""
+    if not comment_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ModerationLogEntry)
+            .where(ModerationLogEntry.comment_id.in_(comment_ids))
+            .order_by(ModerationLogEntry.id)
+        )
+    )
+
+
+def scrub_reasons(comment_ids: list[int], erased: list[str]) -> None:
+    """A moderator's reason that quotes an erased commenter's data loses it."""
+    for entry in entries_for(comment_ids):
+        if entry.reason and any(v and v.lower() in entry.reason.lower() for v in erased):
+            entry.reason = "(erased)"
