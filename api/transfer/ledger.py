@@ -28,6 +28,16 @@ def lookup(source: str, kind: str, source_id: object) -> SourceRecord | None:
     )
 
 
+def find_any(kind: str, source_id: object) -> SourceRecord | None:
+    """A record of this kind and id from any source (old URLs: any import's)."""
+    return db.session.scalar(
+        select(SourceRecord)
+        .where(SourceRecord.kind == kind, SourceRecord.source_id == str(source_id))
+        .order_by(SourceRecord.id.desc())
+        .limit(1)
+    )
+
+
 def remember(source: str, kind: str, source_id: object, target_id: int, print_: str) -> None:
     record = lookup(source, kind, source_id)
     if record is None:

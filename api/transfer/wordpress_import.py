@@ -11,10 +11,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from api.comments import services as comments
-from api.content import services as posts
 from api.content.slugs import MAX_SLUG, slug_from
-from api.content.taxonomy import authors, tags
+from api.content.taxonomy import authors
 from api.errors import NotFound
 from api.infra.timestamps import utcnow
 from api.transfer import ledger
@@ -34,6 +32,7 @@ from api.transfer.wordpress import (
     map_post_status,
     read_wordpress,
 )
+from api.transfer.writing import comment_id_for, write_author, write_comment, write_post, write_tag
 
 TERM_KINDS = ("category", "tag")
 POST_KINDS = ("post", "page")
@@ -107,30 +106,9 @@ class _WordPressImport:
             "slug": slug_from(wp.login, "author"),
             "email": wp.email or None,
         }
-        done = ledger.lookup(self.source, "author", wp.login)
-        print_ = ledger.fingerprint(data)
-        if done is not None:
-            self.authors[wp.login] = done_slug = _author_slug(done.target_id)
-            if done_slug is None:
-                self.report.record("author", "skipped", reason="deleted here since imported")
-            elif done.fingerprint == print_:
-                self.report.record("author", "unchanged")
-            else:
-                authors.update(IMPORTER, done_slug, data, None)
-                ledger.remember(self.source, "author", wp.login, done.target_id, print_)
-                self.report.record("author", "updated")
-            return
-        try:
-            existing = authors.get(data["slug"])
-        except NotFound:
-            existing = None
-        if existing is not None:
-            author, outcome, reason = existing, "unchanged", "an author with this slug was here"
-        else:
-            author, outcome, reason = authors.create(IMPORTER, data), "created", None
-        ledger.remember(self.source, "author", wp.login, author.id, print_)
-        self.authors[wp.login] = author.slug
-        self.report.record("author", outcome, reason=reason, source_id=wp.login)
+        slug = write_author(self.source, self.report, wp.login, data)
+        if slug is not None:
+            self.authors[wp.login] = slug
 
     def _creator(self, login: str) -> str:
         """A post's author who is not among the file's authors (a hand-edited export):
@@ -152,29 +130,9 @@ class _WordPressImport:
             return
         slug = slug_from(unquote(wp.slug) or wp.name, "tag")
         data = {"name": (wp.name or slug)[:200], "slug": slug, "description": wp.description}
-        print_ = ledger.fingerprint(data)
-        done = ledger.lookup(self.source, wp.kind, wp.slug)
-        if done is not None:
-            current = _tag_slug(done.target_id)
-            if current is None:
-                self.report.record(wp.kind, "skipped", reason="deleted here since imported")
-                return
-            self.terms[(wp.kind, wp.slug)] = current
-            if done.fingerprint == print_:
-                self.report.record(wp.kind, "unchanged")
-            else:
-                tags.update(IMPORTER, current, {**data, "slug": current}, None)
-                ledger.remember(self.source, wp.kind, wp.slug, done.target_id, print_)
-                self.report.record(wp.kind, "updated")
-            return
-        try:
-            tag, outcome = tags.get(slug), "unchanged"
-            reason = "a tag with this slug was here (a category and a tag of one slug meet)"
-        except NotFound:
-            tag, outcome, reason = tags.create(IMPORTER, data), "created", None
-        ledger.remember(self.source, wp.kind, wp.slug, tag.id, print_)
-        self.terms[(wp.kind, wp.slug)] = tag.slug
-        self.report.record(wp.kind, outcome, reason=reason, source_id=wp.slug)
+        ours = write_tag(self.source, self.report, wp.kind, wp.slug, data)
+        if ours is not None:
+            self.terms[(wp.kind, wp.slug)] = ours
 
     # --- posts and pages ---------------------------------------------------------------
 
@@ -195,32 +153,17 @@ class _WordPressImport:
             status_note = "password-protected in WordPress, imported as a draft"
         data, note = self._post_data(wp, status_value, author)
         note = status_note or note
-        old = _old_slugs(u for u in wp.old_urls if urlsplit(u).hostname in self.hosts)
-        print_ = ledger.fingerprint({**data, "old": old})
-        done = ledger.lookup(self.source, kind, wp.post_id)
-        if done is not None:
-            ref = posts.find_post(post_id=done.target_id, site_url="{slug}")
-            if ref is None:
-                reason = "deleted here since imported"
-                self.report.record(kind, "skipped", reason=reason, source_id=wp.post_id)
-            elif done.fingerprint == print_:
-                self.report.record(kind, "unchanged")
-            else:
-                changes = {k: v for k, v in data.items() if k != "slug" or v != ref.slug}
-                if changes.get("slug") and _slug_taken(changes["slug"], ref.id):
-                    changes.pop("slug")
-                posts.update_post(IMPORTER, ref.slug, changes, None, kind)
-                posts.remember_old_slugs(ref.id, old)
-                ledger.remember(self.source, kind, wp.post_id, ref.id, print_)
-                self.report.record(kind, "updated", reason=note, source_id=wp.post_id)
-            return
-        if data.get("slug") and _slug_taken(data["slug"], None):
-            data["slug"] = _free_slug(data["slug"])
-            note = note or "its slug was taken here; imported under another"
-        post = posts.create_post(IMPORTER, data, kind)
-        posts.remember_old_slugs(post.id, old)
-        ledger.remember(self.source, kind, wp.post_id, post.id, print_)
-        self.report.record(kind, "created", reason=note, source_id=wp.post_id)
+        urls = [u for u in wp.old_urls if urlsplit(u).hostname in self.hosts]
+        write_post(
+            self.source,
+            self.report,
+            kind,
+            wp.post_id,
+            data,
+            note=note,
+            old_slugs=_old_slugs(urls),
+            old_urls=urls,
+        )
 
     def _post_data(self, wp: WxrPost, status: str, author: str) -> tuple[dict, str | None]:
         note = None
@@ -282,12 +225,12 @@ class _WordPressImport:
             self.report.record(report_kind, "refused", reason=reason, source_id=wp.comment_id)
             return
         note = kind.note or status.note
-        parent = ledger.lookup(self.source, "comment", wp.parent) if wp.parent else None
+        parent = comment_id_for(self.source, wp.parent) if wp.parent else None
         if wp.parent and parent is None:
             note = "the comment it replies to was not imported; kept at the top"
         data = {
             "post_id": post.target_id,
-            "parent_id": parent.target_id if parent else None,
+            "parent_id": parent,
             "type": kind.value,
             "status": status.value,
             "body": wp.content,
@@ -297,25 +240,11 @@ class _WordPressImport:
             "ip_address": wp.author_ip[:64] or None,
             "created_at": wp.date_gmt or _naive_as_utc(wp.date) or utcnow(),
         }
-        print_ = ledger.fingerprint({k: v for k, v in data.items() if k != "created_at"})
-        done = ledger.lookup(self.source, "comment", wp.comment_id)
-        if done is not None:
-            if done.fingerprint == print_ or not comments.comment_exists(done.target_id):
-                self.report.record(report_kind, "unchanged")
-            else:
-                reason = "changed in the file since imported; imported comments stay as they are"
-                self.report.record(report_kind, "skipped", reason=reason, source_id=wp.comment_id)
-            return
         if kind.value == "pingback":
             data["source_url"] = data["author_url"]
             data["source_title"] = data["author_name"]
-            if data["source_url"] and comments.pingback_exists(data["post_id"], data["source_url"]):
-                reason = "a second entry from the same source on the same post"
-                self.report.record("pingback", "refused", reason=reason, source_id=wp.comment_id)
-                return
-        comment = comments.import_comment(body_html=wordpress_html(wp.content), **data)
-        ledger.remember(self.source, "comment", wp.comment_id, comment.id, print_)
-        self.report.record(report_kind, "created", reason=note, source_id=wp.comment_id)
+        data["body_html"] = wordpress_html(wp.content)
+        write_comment(self.source, self.report, report_kind, wp.comment_id, data, note=note)
 
 
 def _parents_first(items: tuple[WxrComment, ...]) -> list[WxrComment]:
@@ -359,23 +288,3 @@ def _old_slugs(urls: Iterable[str]) -> list[str]:
             if segment:
                 slugs.append(segment[:MAX_SLUG])
     return slugs
-
-
-def _author_slug(author_id: int) -> str | None:
-    return authors.slug_of(author_id)
-
-
-def _tag_slug(tag_id: int) -> str | None:
-    return tags.slug_of(tag_id)
-
-
-def _slug_taken(slug: str, own_id: int | None) -> bool:
-    found = posts.find_post(slug=slug, site_url="{slug}")
-    return found is not None and found.id != own_id
-
-
-def _free_slug(slug: str) -> str:
-    n = 2
-    while _slug_taken(candidate := f"{slug[: MAX_SLUG - len(str(n)) - 1]}-{n}", None):
-        n += 1
-    return candidate
