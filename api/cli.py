@@ -249,6 +249,39 @@ def import_wordpress(file, dry_run, emit_events, as_json):
     _run_import("wordpress", file, run, as_json, dry_run=dry_run, emit_events=emit_events)
 
 
+@import_group.command("disqus")
+@_FILE
+@_DRY_RUN
+@_EMIT
+@_JSON
+@with_appcontext
+def import_disqus(file, dry_run, emit_events, as_json):
+    """Import a Disqus export (XML, decompressed): comments onto the posts whose URL
+    or old URL is their thread's link; unmatched threads are reported."""
+    from api.transfer.disqus_import import import_disqus as run
+
+    site_url = current_app.config["MARGINALIA"].site_url
+    _run_import(
+        "disqus", file, run, as_json, site_url=site_url, dry_run=dry_run, emit_events=emit_events
+    )
+
+
+@import_group.command("ghost")
+@_FILE
+@click.option("--site-url", default="", help="the Ghost site's URL, for its __GHOST_URL__ links")
+@_DRY_RUN
+@_EMIT
+@_JSON
+@with_appcontext
+def import_ghost(file, site_url, dry_run, emit_events, as_json):
+    """Import a Ghost export (JSON): users as authors, tags, posts and pages."""
+    from api.transfer.ghost_import import import_ghost as run
+
+    _run_import(
+        "ghost", file, run, as_json, site_url=site_url, dry_run=dry_run, emit_events=emit_events
+    )
+
+
 @import_group.command("marginalia")
 @_FILE
 @_DRY_RUN
