@@ -19,13 +19,16 @@ def fingerprint(data: object) -> str:
 
 
 def lookup(source: str, kind: str, source_id: object) -> SourceRecord | None:
-    return db.session.scalar(
-        select(SourceRecord).where(
-            SourceRecord.source == source,
-            SourceRecord.kind == kind,
-            SourceRecord.source_id == str(source_id),
+    # Without an autoflush: every write of an import's step ends in `remember`'s flush,
+    # so what earlier steps wrote is visible, and a lookup costs one SELECT.
+    with db.session.no_autoflush:
+        return db.session.scalar(
+            select(SourceRecord).where(
+                SourceRecord.source == source,
+                SourceRecord.kind == kind,
+                SourceRecord.source_id == str(source_id),
+            )
         )
-    )
 
 
 def find_any(kind: str, source_id: object) -> SourceRecord | None:
@@ -38,8 +41,20 @@ def find_any(kind: str, source_id: object) -> SourceRecord | None:
     )
 
 
-def remember(source: str, kind: str, source_id: object, target_id: int, print_: str) -> None:
-    record = lookup(source, kind, source_id)
+def remember(
+    source: str,
+    kind: str,
+    source_id: object,
+    target_id: int,
+    print_: str,
+    *,
+    record: SourceRecord | None = None,
+    known_new: bool = False,
+) -> None:
+    """Store (or, given its `record`, change) what one source record became here.
+    `known_new`: the caller looked it up and found none, so no lookup is repeated."""
+    if record is None and not known_new:
+        record = lookup(source, kind, source_id)
     if record is None:
         db.session.add(
             SourceRecord(

@@ -40,7 +40,7 @@ def _write_taxonomy(service, noun, source, report, kind, source_id, data) -> str
             report.record(kind, "unchanged")
         else:
             service.update(IMPORTER, current, {**data, "slug": current}, None)
-            ledger.remember(source, kind, source_id, done.target_id, print_)
+            ledger.remember(source, kind, source_id, done.target_id, print_, record=done)
             report.record(kind, "updated")
         return current
     try:
@@ -52,7 +52,7 @@ def _write_taxonomy(service, noun, source, report, kind, source_id, data) -> str
         )
     except NotFound:
         item, outcome, reason = service.create(IMPORTER, data), "created", None
-    ledger.remember(source, kind, source_id, item.id, print_)
+    ledger.remember(source, kind, source_id, item.id, print_, known_new=True)
     report.record(kind, outcome, reason=reason, source_id=source_id)
     return item.slug
 
@@ -84,7 +84,7 @@ def write_post(
                 changes.pop("slug")
             posts.update_post(IMPORTER, ref.slug, changes, None, kind)
             _old(source, ref.id, old_slugs, old_urls)
-            ledger.remember(source, kind, source_id, ref.id, print_)
+            ledger.remember(source, kind, source_id, ref.id, print_, record=done)
             report.record(kind, "updated", reason=note, source_id=source_id)
         return
     if data.get("slug") and slug_taken(data["slug"], None):
@@ -92,7 +92,7 @@ def write_post(
         note = note or "its slug was taken here; imported under another"
     post = posts.create_post(IMPORTER, data, kind)
     _old(source, post.id, old_slugs, old_urls)
-    ledger.remember(source, kind, source_id, post.id, print_)
+    ledger.remember(source, kind, source_id, post.id, print_, known_new=True)
     report.record(kind, "created", reason=note, source_id=source_id)
 
 
@@ -160,7 +160,7 @@ def write_comment(
         report.record(kind, "refused", reason=reason, source_id=source_id)
         return
     comment = comments.import_comment(**data)
-    ledger.remember(source, "comment", source_id, comment.id, print_)
+    ledger.remember(source, "comment", source_id, comment.id, print_, known_new=True)
     report.record(kind, "created", reason=note, source_id=source_id)
 
 
