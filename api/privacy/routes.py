@@ -64,10 +64,11 @@ class Erasures(MethodView):
         Admin. By the `privacy_erasure` setting their comments are anonymised (name
         "Anonymous"; no email, URL, identity, IP or user agent) or deleted (one with replies
         stays as "[deleted]" so the replies keep their place). Past events lose the name and
-        URL; the erasure is recorded as `privacy.erased` with the comment ids only. 404 when
-        nothing is stored for the commenter.
+        URL, and the moderation and disallowed keys naming the commenter go; the erasure is
+        recorded as `privacy.erased` with the comment ids only. 404 when nothing is stored
+        for the commenter.
         """
-        mode = current_app.config["MARGINALIA"].privacy_erasure
+        settings = current_app.config["MARGINALIA"]
         with unit_of_work():
-            erased = privacy.erase(mode=mode, **data)
+            erased = privacy.erase(settings, mode=settings.privacy_erasure, **data)
         return json_response(ErasureSchema().dump(erased))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from api.comments import discussion
 from api.comments import services as comments
 from api.errors import NotFound
 from api.events import catalogue as events
@@ -53,6 +54,7 @@ def commenter(
 
 
 def erase(
+    settings,
     *,
     mode: str,
     email: str | None = None,
@@ -78,6 +80,7 @@ def erase(
         set(ids), {"author_name": comments.ANONYMOUS, "author_url": None, "source_url": None}
     )
     audit.scrub_reasons(ids, values)
+    discussion.forget_keys(settings, values)
     summary = {
         "mode": mode,
         "deleted": erased["deleted"],

@@ -56,6 +56,11 @@ def thread(client, admin, publish) -> dict:
     for comment_id in (first, second):
         decided = decide(client, admin, comment_id, "approved", reason=f"fine, {NAME}")
         assert decided.status_code == 200, decided.get_json()
+    # An admin held anything from Zed's address for moderation.
+    keys = client.patch(
+        "/v1/settings/discussion", json={"moderation_keys": [EMAIL, "casino"]}, headers=admin
+    )
+    assert keys.status_code == 200, keys.get_json()
     reply = _say(
         client,
         post["slug"],
@@ -142,6 +147,8 @@ def test_after_an_erasure_nothing_says_who_the_commenter_was(
     assert erased.status_code == 200, erased.get_json()
     body = erased.get_json()
     assert body["mode"] == mode
+    kept = client.get("/v1/settings/discussion", headers=admin).get_json()["moderation_keys"]
+    assert kept == ["casino"]
 
     after = _everything_readable(app, client, admin, tmp_path).lower()
     logged = "\n".join(
