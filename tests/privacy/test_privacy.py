@@ -207,3 +207,18 @@ def test_the_worker_clears_ips_older_than_the_retention(app, client, admin, thre
     stored = client.get(f"/v1/privacy/commenters?email={EMAIL}", headers=admin).get_json()
     ips = {c["id"]: (c["ip_address"], c["user_agent"]) for c in stored["comments"]}
     assert ips == {thread["first"]: (None, None), thread["second"]: (IP, AGENT)}
+
+
+def test_a_commenter_is_named_by_email_or_by_a_whole_oidc_identity(client, admin):
+    base = "/v1/privacy/commenters"
+    issuer = "https://id.example"
+    by_identity = client.get(f"{base}?issuer={issuer}&subject=u-1", headers=admin)
+    assert by_identity.status_code == 200
+    assert by_identity.get_json()["comments"] == []
+    assert client.get(f"{base}?issuer={issuer}", headers=admin).status_code == 422
+    both = client.get(f"{base}?issuer={issuer}&subject=u-1&email=a@b.example", headers=admin)
+    assert both.status_code == 422
+    erased = client.post(
+        "/v1/privacy/erasures", json={"issuer": issuer, "subject": "u-1"}, headers=admin
+    )
+    assert erased.status_code == 404

@@ -158,3 +158,12 @@ def test_posts_are_written_by_the_importer_as_published_wordpress_posts(app, imp
     assert statuses["post", "scheduled"] == README_COUNTS["posts future"]
     assert statuses["post", "published"] == README_COUNTS["posts published"] - 1
     assert statuses["post", "draft"] == README_COUNTS["posts draft"] + 1
+
+
+@pytest.mark.parametrize("namespace", [b"http://wordpress.org/export/1.1/"])
+def test_an_older_wxr_namespace_imports_the_same(app, tmp_path, wxr_bytes, namespace):
+    path = tmp_path / "wxr-1.1.xml"
+    path.write_bytes(wxr_bytes.replace(b"https://wordpress.org/export/1.2/", namespace))
+    report = import_file(app, "wordpress", path)
+    assert report["kinds"]["post"]["created"] == README_COUNTS["posts"]
+    assert report["kinds"]["comment"]["created"] == 29
