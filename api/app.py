@@ -216,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.media.routes import files as media_files
     from api.moderation.routes import blp as moderation
     from api.pages.routes import blp as pages
+    from api.privacy.routes import blp as privacy
     from api.web.meta import blp as meta
     from api.webhooks.routes import blp as webhooks
 
@@ -235,6 +236,7 @@ def _register_blueprints(app: Flask) -> None:
         media,
         cdn,
         content_keys,
+        privacy,
         editorial,  # last: its operations and schemas come last in the contract
     ):
         smorest.register_blueprint(blueprint)

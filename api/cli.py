@@ -171,6 +171,156 @@ def openapi(output):
     click.echo(f"Wrote {output}")
 
 
+@cli.group("import")
+def import_group():
+    """Import content from another platform (or a Marginalia export)."""
+
+
+class _Bars:
+    """Two progress bars for an import: checking the file, then writing it."""
+
+    def __init__(self, path: Path, label: str):
+        from api.transfer.source import source_size
+
+        self.size = source_size(path) or 0
+        self.label = label
+        self._bars: dict[str, object] = {}
+
+    def callback(self, phase: str):
+        def advance(total: int) -> None:
+            bar = self._bars.get(phase)
+            if bar is None:
+                for other in self._bars.values():
+                    other.render_finish()
+                bar = self._bars[phase] = click.progressbar(
+                    length=self.size or 1, label=f"{phase} {self.label}", file=sys.stderr
+                )
+                bar.render_progress()
+            bar.update(min(total, self.size) - bar.pos)
+
+        return advance
+
+    def finish(self) -> None:
+        for bar in self._bars.values():
+            bar.render_finish()
+
+
+def _run_import(kind: str, path: Path, importer, as_json: bool, **options) -> None:
+    from api.transfer.errors import ImportFileError
+
+    upgrade_database()
+    bars = _Bars(path, path.name)
+    try:
+        report = importer(
+            path,
+            checking=bars.callback("Checking"),
+            importing=bars.callback("Importing"),
+            **options,
+        )
+    except ImportFileError as exc:
+        bars.finish()
+        click.echo(f"marginalia import {kind}: {path.name}: {exc.message}", err=True)
+        sys.exit(1)
+    bars.finish()
+    click.echo(report.to_json() if as_json else report.to_table())
+
+
+_DRY_RUN = click.option("--dry-run", is_flag=True, help="report what would change, write nothing")
+_EMIT = click.option(
+    "--emit-events",
+    is_flag=True,
+    help="record an event for every item (webhooks hear of each) besides import.completed",
+)
+_JSON = click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+_FILE = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@import_group.command("wordpress")
+@_FILE
+@_DRY_RUN
+@_EMIT
+@_JSON
+@with_appcontext
+def import_wordpress(file, dry_run, emit_events, as_json):
+    """Import a WordPress export (WXR, Tools → Export): authors, categories and tags,
+    posts, pages, comments and pingbacks."""
+    from api.transfer.wordpress_import import import_wordpress as run
+
+    _run_import("wordpress", file, run, as_json, dry_run=dry_run, emit_events=emit_events)
+
+
+@import_group.command("disqus")
+@_FILE
+@_DRY_RUN
+@_EMIT
+@_JSON
+@with_appcontext
+def import_disqus(file, dry_run, emit_events, as_json):
+    """Import a Disqus export (XML, decompressed): comments onto the posts whose URL
+    or old URL is their thread's link; unmatched threads are reported."""
+    from api.transfer.disqus_import import import_disqus as run
+
+    site_url = current_app.config["MARGINALIA"].site_url
+    _run_import(
+        "disqus", file, run, as_json, site_url=site_url, dry_run=dry_run, emit_events=emit_events
+    )
+
+
+@import_group.command("ghost")
+@_FILE
+@click.option("--site-url", default="", help="the Ghost site's URL, for its __GHOST_URL__ links")
+@_DRY_RUN
+@_EMIT
+@_JSON
+@with_appcontext
+def import_ghost(file, site_url, dry_run, emit_events, as_json):
+    """Import a Ghost export (JSON): users as authors, tags, posts and pages."""
+    from api.transfer.ghost_import import import_ghost as run
+
+    _run_import(
+        "ghost", file, run, as_json, site_url=site_url, dry_run=dry_run, emit_events=emit_events
+    )
+
+
+@import_group.command("marginalia")
+@_FILE
+@_DRY_RUN
+@_JSON
+@with_appcontext
+def import_marginalia(file, dry_run, as_json):
+    """Restore a Marginalia export (`marginalia export`) into an empty database."""
+    from api.transfer.exporting import import_marginalia as run
+
+    _run_import("marginalia", file, run, as_json, dry_run=dry_run)
+
+
+@cli.command("export")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="the file to write (default: standard output)",
+)
+@with_appcontext
+def export(output):
+    """Export everything as JSON Lines (webhook endpoints without their secrets)."""
+    from api.infra.database import db
+    from api.transfer.exporting import export_all
+
+    upgrade_database()
+    site_url = current_app.config["MARGINALIA"].site_url
+    try:
+        if output is None:
+            counts = export_all(sys.stdout.buffer, site_url=site_url)
+        else:
+            with output.open("wb") as out:
+                counts = export_all(out, site_url=site_url)
+    finally:
+        db.session.rollback()
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing"
+    click.echo(f"Exported {summary}.", err=True)
+
+
 @cli.command("event-types")
 def event_types():
     """Print the event types, as the README's table lists them."""

@@ -38,6 +38,8 @@ from api.linkbacks import tasks as linkback_tasks
 from api.media import models as media_models
 from api.moderation import models as moderation_models
 from api.moderation import tasks as moderation_tasks
+from api.privacy import tasks as privacy_tasks
+from api.transfer import models as transfer_models
 from api.webhooks import fanout as webhooks
 from api.webhooks import models as webhook_models
 from api.webhooks import tasks as webhook_tasks
@@ -69,9 +71,18 @@ MODELS = (
     linkback_models,
     media_models,
     moderation_models,
+    transfer_models,
     webhook_models,
 )
-TASKS = (cdn_tasks, content_tasks, event_tasks, linkback_tasks, moderation_tasks, webhook_tasks)
+TASKS = (
+    cdn_tasks,
+    content_tasks,
+    event_tasks,
+    linkback_tasks,
+    moderation_tasks,
+    privacy_tasks,
+    webhook_tasks,
+)
 
 
 def install(app: Flask) -> None:

@@ -82,6 +82,10 @@ class Settings:
     # newest published one) and the longest life of a preview link (seconds).
     revisions_per_post: int = 0
     preview_link_max_seconds: int = 604800
+    # Privacy (issue 17): what an erasure does to a commenter's comments (anonymise |
+    # delete), and after how many days the worker clears stored IPs (0: kept).
+    privacy_erasure: str = "anonymise"
+    ip_retention_days: int = 30
     # Spam defence (issue 20). Shadow blocks answer the sender as if accepted (off:
     # a shadow rule acts as spam). Comment-form tokens: minimum fill time, maximum age,
     # and what a missing or invalid token does (hold | refuse).
@@ -328,6 +332,8 @@ def _validate_media(settings: Settings) -> None:
 
 
 def _validate_spam_and_mail(settings: Settings) -> None:
+    if settings.privacy_erasure not in ("anonymise", "delete"):
+        raise ConfigError(f"{ENV_PREFIX}PRIVACY_ERASURE must be anonymise or delete")
     if settings.comment_token_invalid not in ("hold", "refuse"):
         raise ConfigError(f"{ENV_PREFIX}COMMENT_TOKEN_INVALID must be hold or refuse")
     if settings.comment_token_max_age <= settings.comment_token_min_seconds:

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "settings.manage"
     UPLOAD_MEDIA = "media.upload"  # upload, list and read media
     DELETE_MEDIA = "media.delete"
+    MANAGE_PRIVACY = "privacy.manage"  # commenters' data: read it all, erase it (admins)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -206,3 +206,25 @@ def add_disallowed_keys(settings: Settings, keys: list[str]) -> None:
         db.session.add(row)
     row.values = {**(row.values or {}), "disallowed_keys": list(after.disallowed_keys)}
     row.updated_at = utcnow()
+
+
+def forget_keys(settings: Settings, values: list[str]) -> None:
+    """An erased commenter's email, IP, name or URL leaves the moderation and disallowed
+    keys an admin (or a moderator's "block author") stored: the block goes with the data."""
+    row = db.session.scalar(
+        select(DiscussionSettingsRow).where(DiscussionSettingsRow.id == ROW_ID).with_for_update()
+    )
+    if row is None:
+        return
+    erased = {value.strip().lower() for value in values if value}
+    stored = dict(row.values or {})
+    changed = False
+    for name in ("moderation_keys", "disallowed_keys"):
+        keys = stored.get(name)
+        if isinstance(keys, list):
+            kept = [key for key in keys if str(key).strip().lower() not in erased]
+            if kept != keys:
+                stored[name], changed = kept, True
+    if changed:
+        row.values = stored
+        row.updated_at = utcnow()

@@ -6,9 +6,10 @@ Every comment added or removed here also tells api/comments/status_counts.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api.cache import keys as cache_keys
 from api.comments import status_counts
@@ -18,7 +19,8 @@ from api.content.services import set_comment_count
 from api.events import catalogue as events
 from api.events.outbox import record_event
 from api.infra.database import db
-from api.rendering import render_comment
+from api.infra.rows import as_data, continue_ids, from_data
+from api.rendering import render_comment, sanitize_html
 
 
 def comment_data(comment: Comment) -> dict:
@@ -120,23 +122,35 @@ def import_comment(
     author_email: str | None = None,
     author_url: str | None = None,
     parent_id: int | None = None,
+    type: str = "comment",
+    body_html: str | None = None,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+    source_url: str | None = None,
+    source_title: str | None = None,
 ) -> Comment:
-    """A comment from elsewhere (the demo content, an import) whose status its importer
-    decided; it skips the intake rules but is rendered and recorded like any other."""
+    """A comment (or a pingback entry) from elsewhere (the demo content, an import)
+    whose status its importer decided; it skips the intake rules but is rendered and
+    recorded like any other. `body_html` is markup from another platform: it goes
+    through the same sanitiser as pingback excerpts instead of the Markdown renderer."""
     author = Author(name=author_name, email=author_email, url=author_url)
     parent = db.session.get(Comment, parent_id) if parent_id else None
     comment = Comment(
         post_id=post_id,
-        parent_id=parent_id,
+        parent_id=parent.id if parent else None,
         depth=parent.depth + 1 if parent else 1,
-        type="comment",
+        type=type,
         status=status,
         body=body,
-        body_html=render_comment(body),
-        author_name=author_name,
-        author_email=author_email,
-        author_url=author_url,
-        author_key=author.key,
+        body_html=sanitize_html(body_html) if body_html is not None else render_comment(body),
+        author_name=author_name[:200],
+        author_email=author_email or None,
+        author_url=author_url or None,
+        author_key=author.key if type == "comment" else None,
+        ip_address=ip_address or None,
+        user_agent=user_agent or None,
+        source_url=source_url,
+        source_title=source_title,
         reasons=[{"rule": "imported", "verdict": status, "reason": "Imported with this status."}],
         created_at=created_at,
         updated_at=created_at,
@@ -154,7 +168,144 @@ def import_comment(
     return comment
 
 
+def pingback_exists(post_id: int, source_url: str) -> bool:
+    """Whether the post has an entry from this source already (one per source)."""
+    found = select(Comment.id).where(Comment.post_id == post_id, Comment.source_url == source_url)
+    return db.session.scalar(found) is not None
+
+
+def comment_exists(comment_id: int) -> bool:
+    return db.session.get(Comment, comment_id) is not None
+
+
 def forget_post(data: dict) -> None:
     """The reaction to `post.deleted` and `page.deleted` (api/wiring.py): the post's (or
     page's) comments go with it."""
     delete_post_comments((data.get("post") or data["page"])["id"])
+
+
+# --- export and restore (`marginalia export`, `marginalia import marginalia`) ------------
+
+_CLAIMS = ("claim_token_id", "claim_token_name", "claim_expires_at")
+
+
+def export_comments() -> Iterator[dict]:
+    """Every comment and pingback as stored, parents before their replies (claims,
+    which are leases of a moment, left out)."""
+    last = (0, 0)
+    while rows := list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                (Comment.depth > last[0]) | ((Comment.depth == last[0]) & (Comment.id > last[1]))
+            )
+            .order_by(Comment.depth, Comment.id)
+            .limit(500)
+        )
+    ):
+        for row in rows:
+            yield as_data(row, exclude=_CLAIMS)
+        last = (rows[-1].depth, rows[-1].id)
+        db.session.expunge_all()
+
+
+def restore_comment(data: dict) -> None:
+    """One exported comment back as it was, counted in the status counts."""
+    comment = from_data(Comment, data, exclude=_CLAIMS)
+    db.session.add(comment)
+    db.session.flush()
+    status_counts.added(comment.status)
+
+
+def restored_comments() -> None:
+    continue_ids(Comment)
+
+
+# --- privacy (api/privacy) -------------------------------------------------------------
+
+ANONYMOUS = "Anonymous"
+ERASED_HTML = "<p>[deleted]</p>"
+
+
+def comments_of(
+    *, email: str | None = None, issuer: str | None = None, subject: str | None = None
+) -> list[Comment]:
+    """Every comment stored of one commenter: by email (any case) or OIDC identity."""
+    if email:
+        found = select(Comment).where(func.lower(Comment.author_email) == email.strip().lower())
+    else:
+        found = select(Comment).where(
+            Comment.identity_issuer == issuer, Comment.identity_subject == subject
+        )
+    return list(db.session.scalars(found.order_by(Comment.id)))
+
+
+def private_view(comment: Comment) -> dict:
+    """Everything stored about a comment, for the commenter's access request."""
+    return {
+        "id": comment.id,
+        "post_id": comment.post_id,
+        "parent_id": comment.parent_id,
+        "type": comment.type,
+        "status": comment.status,
+        "body": comment.body,
+        "author_name": comment.author_name,
+        "author_email": comment.author_email,
+        "author_url": comment.author_url,
+        "identity": (
+            {"issuer": comment.identity_issuer, "subject": comment.identity_subject}
+            if comment.identity_issuer
+            else None
+        ),
+        "ip_address": comment.ip_address,
+        "user_agent": comment.user_agent,
+        "reasons": comment.reasons,
+        "created_at": comment.created_at,
+        "updated_at": comment.updated_at,
+    }
+
+
+def erase_comments(comments: list[Comment], *, delete: bool) -> dict[str, list[int]]:
+    """Erase a commenter from their comments: anonymised (name "Anonymous", no email,
+    URL, identity, IP, user agent or edit token; the rule verdicts without their words)
+    or, with `delete`, deleted; a deleted comment that has replies keeps its place in
+    the thread as "[deleted]", so the replies stay where they were."""
+    erased: dict[str, list[int]] = {"deleted": [], "anonymised": []}
+    posts: set[int] = set()
+    for comment in comments:
+        has_replies = db.session.scalar(
+            select(Comment.id).where(Comment.parent_id == comment.id).limit(1)
+        )
+        if delete and has_replies is None:
+            erased["deleted"].append(comment.id)
+            status_counts.removed(comment.status)
+            posts.add(comment.post_id)
+            db.session.delete(comment)
+            continue
+        comment.author_name = ANONYMOUS
+        comment.author_email = comment.author_url = None
+        comment.identity_issuer = comment.identity_subject = None
+        comment.author_key = comment.ip_address = comment.user_agent = None
+        comment.edit_token_hash = None
+        comment.reasons = [
+            {"rule": r.get("rule"), "verdict": r.get("verdict"), "reason": "(erased)"}
+            for r in comment.reasons or []
+        ]
+        if delete:
+            comment.body, comment.body_html = "", ERASED_HTML
+        erased["anonymised"].append(comment.id)
+    db.session.flush()
+    for post_id in posts:
+        recount(post_id)
+    return erased
+
+
+def clear_old_ips(before: datetime) -> int:
+    """Stored IPs and user agents of comments older than `before` are cleared."""
+    result = db.session.execute(
+        update(Comment)
+        .where(Comment.created_at < before, Comment.ip_address.is_not(None))
+        .values(ip_address=None, user_agent=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -17,8 +17,8 @@ from sqlalchemy.orm import lazyload
 from api.auth.policy import SCHEDULER, Actor, Role, ensure_may_write_post, may_read_draft
 from api.cache import keys as cache_keys
 from api.content import revisions
-from api.content.models import POST_TYPES, Post, PreviousSlug, Tag
-from api.content.slugs import slug_from, unique_slug
+from api.content.models import POST_TYPES, Author, Post, PreviousSlug, Tag
+from api.content.slugs import MAX_SLUG, slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
 from api.errors import Conflict, InvalidInput, NotFound
 from api.events import catalogue as events
@@ -26,6 +26,7 @@ from api.events.outbox import record_event
 from api.infra import unit_of_work
 from api.infra.database import db, executor
 from api.infra.queue import enqueue_after_commit
+from api.infra.rows import as_data, continue_ids, from_data
 from api.infra.timestamps import utcnow
 from api.rendering import plain_text, render_post
 
@@ -578,6 +579,22 @@ def previous_slugs(post_id: int) -> list[str]:
     )
 
 
+def remember_old_slugs(post_id: int, slugs: list[str]) -> list[str]:
+    """Slugs a post (or page) had elsewhere (an import's old URLs) name it here too, as
+    an old slug (301 to the current one). A slug that is a current slug, or an old slug
+    of another post, is left alone; returns the slugs added."""
+    added = []
+    for slug in dict.fromkeys(s for s in slugs if s and len(s) <= MAX_SLUG):
+        taken = db.session.scalar(select(Post.id).where(Post.slug == slug))
+        if taken is not None or db.session.get(PreviousSlug, slug) is not None:
+            continue
+        db.session.add(PreviousSlug(slug=slug, post_id=post_id, replaced_at=utcnow()))
+        added.append(slug)
+    if added:
+        unit_of_work.flush()
+    return added
+
+
 def images_in_use(urls: set[str]) -> bool:
     """Whether a post or page shows one of these image URLs (feature, og or twitter
     image): media in use is not deleted."""
@@ -591,3 +608,74 @@ def images_in_use(urls: set[str]) -> bool:
 def post_body_html(post_id: int) -> str | None:
     """The stored, sanitised HTML of a post's body (linkbacks extract its links)."""
     return db.session.scalar(select(Post.body_html).where(Post.id == post_id))
+
+
+# --- export and restore (`marginalia export`, `marginalia import marginalia`) ------------
+
+_EXPORT_CHUNK = 500
+
+
+def export_records() -> Iterator[tuple[str, dict]]:
+    """Authors, tags, then posts and pages (with their tag slugs and old slugs), each
+    row as stored: ids, times and rendered HTML included."""
+    for model, kind in ((Author, "author"), (Tag, "tag")):
+        for row in _in_chunks(model):
+            yield kind, as_data(row)
+    for post in _in_chunks(Post):
+        old = db.session.execute(
+            select(PreviousSlug.slug, PreviousSlug.replaced_at).where(
+                PreviousSlug.post_id == post.id
+            )
+        )
+        yield (
+            post.type,
+            {
+                **as_data(post),
+                "tags": [tag.slug for tag in post.tags],
+                "previous_slugs": [{"slug": slug, "replaced_at": at} for slug, at in old],
+            },
+        )
+
+
+def _in_chunks(model) -> Iterator:
+    last = 0
+    while rows := list(
+        db.session.scalars(
+            select(model).where(model.id > last).order_by(model.id).limit(_EXPORT_CHUNK)
+        )
+    ):
+        yield from rows
+        last = rows[-1].id
+        db.session.expunge_all()
+
+
+def restore_record(kind: str, data: dict) -> None:
+    """One exported author, tag, post or page back as it was (into a database without
+    it: ids are kept)."""
+    if kind == "author":
+        db.session.add(from_data(Author, data))
+    elif kind == "tag":
+        db.session.add(from_data(Tag, data))
+    else:
+        post = from_data(Post, {**data, "type": kind})
+        slugs = list(data.get("tags") or [])
+        post.tags = list(db.session.scalars(select(Tag).where(Tag.slug.in_(slugs))))
+        db.session.add(post)
+        unit_of_work.flush()
+        for old in data.get("previous_slugs") or []:
+            db.session.add(
+                from_data(PreviousSlug, {"slug": old["slug"], "post_id": post.id, **old})
+            )
+    unit_of_work.flush()
+
+
+def restored() -> None:
+    """After a restore: new rows get ids after the restored ones."""
+    continue_ids(Author, Tag, Post)
+
+
+def is_empty() -> bool:
+    """No author, tag, post or page yet (a restore keeps ids, so it needs this)."""
+    return all(
+        db.session.scalar(select(model.id).limit(1)) is None for model in (Author, Tag, Post)
+    )

@@ -73,6 +73,10 @@ class _Taxonomy:
         self.attach_counts([item])
         return item
 
+    def slug_of(self, item_id: int) -> str | None:
+        """The slug of the author or tag with this id; None when there is none."""
+        return db.session.scalar(select(self.model.slug).where(self.model.id == item_id))
+
     def attach_counts(self, items) -> None:
         if not items:
             return

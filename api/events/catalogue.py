@@ -88,6 +88,14 @@ MEDIA_DELETED = EventType("media.deleted", "An image and its stored files were d
 CONTENT_KEY_REVOKED = EventType(
     "content_key.revoked", "An admin revoked a Content API key (reads made with it end)."
 )
+IMPORT_COMPLETED = EventType(
+    "import.completed",
+    "An import (`marginalia import …`) finished; its counts, instead of one event per item.",
+)
+PRIVACY_ERASED = EventType(
+    "privacy.erased",
+    "A commenter's data was erased: the comment ids anonymised or deleted (no personal data).",
+)
 WEBHOOK_TEST = EventType(
     "webhook.test", "An admin asked for a test delivery (sent to that endpoint only)."
 )
@@ -127,6 +135,8 @@ CATALOGUE: tuple[EventType, ...] = (
     MEDIA_CREATED,
     MEDIA_DELETED,
     CONTENT_KEY_REVOKED,
+    IMPORT_COMPLETED,
+    PRIVACY_ERASED,
     WEBHOOK_TEST,
 )
 BY_NAME = {event_type.name: event_type for event_type in CATALOGUE}

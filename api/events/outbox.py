@@ -35,7 +35,16 @@ _ORDER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 EVENTS_ORDER = 0
 
 
-def record_event(event_type: EventType, data: dict, keys: Iterable[str] = ()) -> None:
+def mute_events() -> None:
+    """The caller's unit of work records no events from here on (their reactions still
+    run): an import tells of thousands of items with one summary event, recorded with
+    `force`, rather than flooding webhook consumers and pinging every imported link."""
+    unit_of_work.current().events_muted = True
+
+
+def record_event(
+    event_type: EventType, data: dict, keys: Iterable[str] = (), *, force: bool = False
+) -> None:
     """Add an event to the caller's unit of work, and run the reactions the wiring table
     names for it (api/wiring.py) in the same transaction.
 
@@ -44,9 +53,12 @@ def record_event(event_type: EventType, data: dict, keys: Iterable[str] = ()) ->
     reader can see (a pending comment, a draft, a staff-only field)."""
     if not isinstance(event_type, EventType):
         raise TypeError(f"record an EventType from api.events.catalogue, not {event_type!r}")
-    staged = unit_of_work.current().staged(
-        "events", writer=_insert_events, start=list, order=EVENTS_ORDER
-    )
+    uow = unit_of_work.current()
+    if uow.events_muted and not force:
+        for react in current_app.extensions["marginalia.reactions"].get(event_type.name, ()):
+            react(data)
+        return
+    staged = uow.staged("events", writer=_insert_events, start=list, order=EVENTS_ORDER)
     staged.append(
         {
             "type": event_type.name,

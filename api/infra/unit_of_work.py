@@ -32,6 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, PreconditionFailed
 from api.infra.database import db
+from api.infra.sqlite import is_sqlite
 
 T = TypeVar("T")
 _KEY = "marginalia.unit_of_work"
@@ -57,6 +58,9 @@ class UnitOfWork:
         self.session = session
         self._staged: dict[str, _Staged] = {}
         self._after_commit: list[Callable[[], None]] = []
+        # Set by a caller that writes many records and tells of them once (an import):
+        # the outbox then records no event of this unit of work but the ones it forces.
+        self.events_muted = False
 
     def staged(
         self,
@@ -83,6 +87,7 @@ class UnitOfWork:
         values and its after-commit work are undone, and the error propagates."""
         staged = {name: (entry, copy.copy(entry.value)) for name, entry in self._staged.items()}
         waiting = len(self._after_commit)
+        self._begin_on_sqlite()
         try:
             with self.session.begin_nested():
                 yield
@@ -93,6 +98,15 @@ class UnitOfWork:
                 self._staged[name] = entry
             del self._after_commit[waiting:]
             raise
+
+    def _begin_on_sqlite(self) -> None:
+        """sqlite3 sends BEGIN only before a connection's first write, so a SAVEPOINT
+        after nothing but reads would start the transaction itself, and releasing it
+        would commit: begin the transaction first, as every other database has."""
+        connection = self.session.connection()
+        raw = connection.connection.dbapi_connection
+        if is_sqlite(raw) and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN")
 
     def flush(self, *, conflict: str = CONFLICT, stale: str = STALE) -> None:
         """Send the pending changes now, refusing with these words if the database does."""

@@ -23,10 +23,11 @@ from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from api.infra.queue import enqueue_after_commit
+from api.infra.rows import as_data, continue_ids, from_data
 from api.infra.timestamps import utcnow
 from api.linkbacks import targets
 from api.linkbacks.extraction import Link, extract_links
-from api.linkbacks.models import InternalLink, OutgoingLinkback
+from api.linkbacks.models import InternalLink, OutgoingLinkback, ReceivedWebmention
 from api.linkbacks.urls import MAX_URL_LENGTH
 from api.linkbacks.verification import clip_title, excerpt_html
 from api.moderation.automatic import restore_pingback, trash_pingback
@@ -196,3 +197,42 @@ def list_outgoing(
         count=count,
         key_of=lambda row: [row.id],
     )
+
+
+# --- export and restore (`marginalia export`, `marginalia import marginalia`) ------------
+
+_TABLES = {
+    model.__tablename__: model for model in (InternalLink, OutgoingLinkback, ReceivedWebmention)
+}
+
+
+def export_linkbacks():
+    """Links between our posts, pings sent and Webmentions received, each with its table."""
+    for name, model in _TABLES.items():
+        for row in db.session.scalars(select(model).order_by(model.id)):
+            yield {"table": name, **as_data(row)}
+
+
+def restore_linkback(data: dict) -> None:
+    model = _TABLES.get(data.get("table"))
+    if model is None:
+        raise ValueError(f"no linkback table {data.get('table')!r}")
+    db.session.add(from_data(model, data))
+    db.session.flush()
+
+
+def restored_linkbacks() -> None:
+    continue_ids(*_TABLES.values())
+
+
+def clear_old_ips(before) -> int:
+    """The IPs of Webmentions received before `before` are cleared (IP retention)."""
+    from sqlalchemy import update
+
+    result = db.session.execute(
+        update(ReceivedWebmention)
+        .where(ReceivedWebmention.created_at < before, ReceivedWebmention.ip_address.is_not(None))
+        .values(ip_address=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -6,12 +6,14 @@ one more per comment, `to_status` "purged", by the system actor `purge`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from api.infra.database import db
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.rows import as_data, continue_ids, from_data
 from api.infra.timestamps import utcnow
 from api.moderation.models import ModerationLogEntry
 
@@ -96,3 +98,49 @@ def list_log(
         count=count,
         key_of=lambda entry: [entry.id],
     )
+
+
+def export_log() -> Iterator[dict]:
+    """The whole moderation log, oldest first (`marginalia export`)."""
+    last = 0
+    while rows := list(
+        db.session.scalars(
+            select(ModerationLogEntry)
+            .where(ModerationLogEntry.id > last)
+            .order_by(ModerationLogEntry.id)
+            .limit(500)
+        )
+    ):
+        for row in rows:
+            yield as_data(row)
+        last = rows[-1].id
+        db.session.expunge_all()
+
+
+def restore_entry(data: dict) -> None:
+    db.session.add(from_data(ModerationLogEntry, data))
+    db.session.flush()
+
+
+def restored_log() -> None:
+    continue_ids(ModerationLogEntry)
+
+
+def entries_for(comment_ids: list[int]) -> list[ModerationLogEntry]:
+    """The decisions on these comments, oldest first (a commenter's access request)."""
+    if not comment_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ModerationLogEntry)
+            .where(ModerationLogEntry.comment_id.in_(comment_ids))
+            .order_by(ModerationLogEntry.id)
+        )
+    )
+
+
+def scrub_reasons(comment_ids: list[int], erased: list[str]) -> None:
+    """A moderator's reason that quotes an erased commenter's data loses it."""
+    for entry in entries_for(comment_ids):
+        if entry.reason and any(v and v.lower() in entry.reason.lower() for v in erased):
+            entry.reason = "(erased)"

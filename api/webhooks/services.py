@@ -20,6 +20,7 @@ from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.outbound import OutboundError, OutboundPolicy, check_url
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
+from api.infra.rows import as_data, continue_ids, from_data
 from api.infra.timestamps import utcnow
 from api.webhooks.crypto import generate_secret, seal
 from api.webhooks.draining import request_drain_after_commit
@@ -300,3 +301,35 @@ def _ensure_active(endpoint: WebhookEndpoint) -> None:
 
 def _flush() -> None:
     unit_of_work.flush(stale="The endpoint changed meanwhile; fetch it again and retry.")
+
+
+# --- export and restore (`marginalia export`, `marginalia import marginalia`) ------------
+
+# Secrets never leave (an export gets copied around); delivery state is of this database.
+_NOT_EXPORTED = (
+    "secret_ciphertext",
+    "previous_secret_ciphertext",
+    "previous_secret_expires_at",
+    "failing_since",
+    "backoff_until",
+    "lease_owner",
+    "lease_until",
+)
+
+
+def export_endpoints():
+    for endpoint in db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)):
+        yield as_data(endpoint, exclude=_NOT_EXPORTED)
+
+
+def restore_endpoint(data: dict) -> None:
+    """An exported endpoint back, with a new secret (an admin rotates it to read it)."""
+    endpoint = from_data(WebhookEndpoint, data, exclude=_NOT_EXPORTED)
+    endpoint.url = checked_url(endpoint.url)
+    endpoint.secret_ciphertext = seal(generate_secret(), current_app.config["SECRET_KEY"])
+    db.session.add(endpoint)
+    db.session.flush()
+
+
+def restored_endpoints() -> None:
+    continue_ids(WebhookEndpoint)

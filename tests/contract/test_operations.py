@@ -203,10 +203,14 @@ def resources(app, client, make_token, monkeypatch) -> dict:
     }
 
 
+# Reads whose required query names what to read.
+QUERIES = {"/v1/privacy/commenters": "?email=ola@example.org"}
+
+
 def _url(path: str, resources: dict, method: str) -> str:
     params = re.findall(r"{(\w+)}", path)
     if not params:
-        return _with_key(path, resources)
+        return _with_key(path, resources) + (QUERIES.get(path, "") if method == "get" else "")
     values = dict(resources["values"].get(path, {}))
     if path == "/v1/authors/{slug}" and method == "delete":
         values["slug"] = resources["loner"]  # an author with posts cannot be deleted (409)

@@ -89,6 +89,8 @@ ACCESS = {
     ("POST", "/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend"): ADMIN,
     ("POST", "/v1/webhooks/{endpoint_id}/deliveries/resend-failed"): ADMIN,
     ("GET", "/v1/cdn/purges"): ADMIN,
+    ("GET", "/v1/privacy/commenters"): ADMIN,
+    ("POST", "/v1/privacy/erasures"): ADMIN,
     ("GET", "/v1/tokens"): ADMIN,
     ("POST", "/v1/tokens"): ADMIN,
     ("DELETE", "/v1/tokens/{token_id}"): ADMIN,
