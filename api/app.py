@@ -198,6 +198,7 @@ def _register_blueprints(app: Flask) -> None:
     from api.linkbacks.routes import blp as linkbacks
     from api.media.routes import blp as media
     from api.media.routes import files as media_files
+    from api.moderation.block_routes import blp as blocks
     from api.moderation.routes import blp as moderation
     from api.pages.routes import blp as pages
     from api.web.meta import blp as meta
@@ -216,6 +217,7 @@ def _register_blueprints(app: Flask) -> None:
         linkbacks,
         webhooks,
         moderation,
+        blocks,
         media,
     ):
         smorest.register_blueprint(blueprint)

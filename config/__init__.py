@@ -93,6 +93,8 @@ class Settings:
     mail_from: str = ""
     # WebSub hub announced by the feeds and pinged when they change; empty = none.
     websub_hub_url: str = ""
+    # The site's language (Akismet's blog_lang, the feeds' language).
+    site_language: str = "en"
     # A CDN or Varnish in front (api/cdn): who to purge, and how long such caches keep a
     # public read (seconds; browsers keep public_max_age).
     varnish_url: tuple[str, ...] = ()  # every node, comma-separated in the environment
@@ -308,8 +310,8 @@ def _validate_media(settings: Settings) -> None:
 
 
 def _validate_spam_and_mail(settings: Settings) -> None:
-    if settings.comment_token_invalid not in ("hold", "refuse"):
-        raise ConfigError(f"{ENV_PREFIX}COMMENT_TOKEN_INVALID must be hold or refuse")
+    if settings.comment_token_invalid not in ("hold", "refuse", "ignore"):
+        raise ConfigError(f"{ENV_PREFIX}COMMENT_TOKEN_INVALID must be hold, refuse or ignore")
     if settings.comment_token_max_age <= settings.comment_token_min_seconds:
         raise ConfigError(
             f"{ENV_PREFIX}COMMENT_TOKEN_MAX_AGE must be longer than "

@@ -13,13 +13,13 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, exists, func, insert, null, select
 
 from api.auth.oidc import Identity
-from api.comments import discussion, rules, status_counts
+from api.comments import defences, discussion, rules, status_counts
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import COMMENT_STATUSES, MAX_ID, Comment
 from api.comments.services import comment_data, recount
@@ -59,7 +59,21 @@ class DuplicateComment(Conflict):
     slug, title = "duplicate-comment", "Duplicate comment"
 
 
-REFUSALS = {"comments_closed": CommentsClosed, "flood": Flooding, "duplicate": DuplicateComment}
+class FormTokenRefused(Forbidden):
+    slug, title = "form-token", "Comment-form token refused"
+
+
+class SpamRefused(Forbidden):
+    slug, title = "spam", "Refused as spam"
+
+
+REFUSALS = {
+    "comments_closed": CommentsClosed,
+    "flood": Flooding,
+    "duplicate": DuplicateComment,
+    "form_token": FormTokenRefused,
+    "akismet_discard": SpamRefused,
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,10 @@ class Submission:
     identity: Identity | None = None
     ip: str | None = None
     user_agent: str | None = None
+    referrer: str | None = None
+    # The spam defences' bot traps (api/comments/defences.py).
+    form_token: str | None = None
+    honeypot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,8 @@ class Receipt:
     comment: Comment
     edit_token: str
     editable_until: datetime
+    # What the sender is told the status is (a shadow block's lie; else the status).
+    shown_status: str = ""
 
 
 def hash_edit_token(token: str) -> str:
@@ -88,7 +108,9 @@ def hash_edit_token(token: str) -> str:
 # --- submitting -------------------------------------------------------------------------
 
 
-def submit_comment(slug: str, submission: Submission, settings: Settings) -> Receipt:
+def submit_comment(
+    slug: str, submission: Submission, settings: Settings, secret: str = ""
+) -> Receipt:
     post = find_post(slug=slug, site_url=settings.site_url)
     if post is None or post.status != "published":
         raise NotFound(f"No post with slug {slug!r}.")
@@ -110,9 +132,38 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
         ip=ip,
         user_agent=user_agent,
         history=_history(post.id, author, body, ip),
+        defence=defences.gather(
+            settings,
+            secret,
+            post_id=post.id,
+            author=author,
+            body=body,
+            ip=ip,
+            user_agent=user_agent,
+            form_token=submission.form_token,
+            honeypot=submission.honeypot,
+            check_token=bool(secret),
+            now=now,
+        ),
     )
     _refuse_if(rules.refusal(case, tuning))
     decision = rules.judge(case, tuning)
+    if decision.status != rules.SPAM and settings.akismet_key:
+        akismet = defences.with_akismet(
+            case.defence,
+            settings,
+            author=author,
+            body=body,
+            ip=ip,
+            user_agent=user_agent,
+            referrer=submission.referrer,
+            permalink=post.url,
+            comment_type="reply" if submission.parent_id else "comment",
+            now=now,
+        )
+        case = replace(case, defence=akismet)
+        _refuse_if(rules.refusal(case, tuning))
+        decision = rules.judge(case, tuning)
 
     token = EDIT_TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = {
@@ -146,7 +197,22 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     if comment.status == "approved":
         recount(post.id)
     # `comment` was never in the session: it is exactly the row written, for the receipt.
-    return Receipt(comment, token, editable_until(comment, tuning))
+    shown = rules.shadowed(decision) or comment.status
+    return Receipt(comment, token, editable_until(comment, tuning), shown)
+
+
+def comment_token(slug: str, user_agent: str | None, settings: Settings, secret: str) -> dict:
+    """A signed comment-form token for a published post open for comments."""
+    post = find_post(slug=slug, site_url=settings.site_url)
+    if post is None or post.status != "published":
+        raise NotFound(f"No post with slug {slug!r}.")
+    now = utcnow()
+    _refuse_if(rules.comments_closed(_case(post, now), discussion.current(settings)))
+    return {
+        "token": defences.issue_token(secret, post.id, user_agent, now),
+        "not_before": now + timedelta(seconds=settings.comment_token_min_seconds),
+        "expires_at": now + timedelta(seconds=settings.comment_token_max_age),
+    }
 
 
 _INSERT_COMMENT = insert(Comment.__table__).returning(Comment.__table__.c.id)
@@ -179,6 +245,7 @@ def _case(
     ip: str | None = None,
     user_agent: str | None = None,
     history: rules.History | None = None,
+    defence: rules.Defence | None = None,
 ) -> rules.Case:
     return rules.Case(
         body=body,
@@ -190,6 +257,7 @@ def _case(
         comments_open=post.comments_open,
         published_at=post.published_at,
         history=history or rules.History(),
+        defence=defence or rules.Defence(),
     )
 
 

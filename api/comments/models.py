@@ -95,3 +95,26 @@ class CommentStatusCount(db.Model):
 
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BlockRuleRow(db.Model):
+    """A block rule set by an admin or moderator (api/comments/blocks.py): what it
+    matches (kind, normalised value), what it does (hold, spam, shadow), until when."""
+
+    __tablename__ = "block_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(1100))
+    action: Mapped[str] = mapped_column(String(10))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    # The comment the rule was made from ("block this author"), when it was.
+    comment_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_block_rules_kind_value"),)

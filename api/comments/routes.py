@@ -15,11 +15,13 @@ from api.auth.guard import accepts_commenter_tokens
 from api.cache.responses import cached_public
 from api.comments import intake, reading
 from api.comments.limits import comment_rate_limits
+from api.comments.rules import shown_status
 from api.comments.schemas import (
     CommentEditSchema,
     CommentPage,
     CommentSchema,
     CommentSubmitSchema,
+    CommentTokenSchema,
     OwnCommentSchema,
     SubmittedCommentSchema,
 )
@@ -74,7 +76,11 @@ def _settings():
 
 
 def _own_view(comment) -> dict:
-    return _own.dump(comment)
+    body = _own.dump(comment)
+    shown = shown_status(comment.status, comment.reasons)
+    if shown != comment.status and shown == "approved":
+        body["status"] = shown  # a shadow block: answered as if it were accepted
+    return body
 
 
 @blp.route("/posts/<string:slug>/comments")
@@ -150,16 +156,47 @@ class PostComments(MethodView):
             identity=commenter_identity(),
             ip=client_ip(),
             user_agent=request.user_agent.string or None,
+            referrer=request.referrer,
+            form_token=data.get("form_token"),
+            honeypot=data.get("honeypot"),
         )
         with unit_of_work():
-            receipt = intake.submit_comment(slug, submission, _settings())
+            receipt = intake.submit_comment(
+                slug, submission, _settings(), current_app.config["SECRET_KEY"]
+            )
         body = _own_view(receipt.comment)
+        if receipt.shown_status == "approved":
+            body["status"] = "approved"  # a shadow block answers as if accepted
         body["edit_token"] = receipt.edit_token
         body["editable_until"] = _submitted.fields["editable_until"].serialize(
             "editable_until", receipt
         )
         location = url_for("comments.Comment", comment_id=receipt.comment.id)
         return json_response(body, 202, {"Location": location})
+
+
+@blp.route("/posts/<string:slug>/comment-token")
+class PostCommentToken(MethodView):
+    @blp.doc(security=[])
+    @blp.response(200, CommentTokenSchema)
+    @problems(blp, 403, 404, descriptions={403: "Comments are closed on this post"})
+    @blp.doc(operationId="getCommentToken")
+    def get(self, slug):
+        """Get a signed comment-form token (fetch it when the form is shown)
+
+        Public, never cached. The token is bound to the post and to the browser's
+        User-Agent; send it back as `form_token`. A comment sent before `not_before` or
+        after `expires_at`, with a forged token or none, is held for a moderator or
+        refused (the `comment_token_invalid` setting).
+        """
+        body = intake.comment_token(
+            slug,
+            request.user_agent.string or None,
+            _settings(),
+            current_app.config["SECRET_KEY"],
+        )
+        body = CommentTokenSchema().dump(body)
+        return json_response(body, 200, {"Cache-Control": "no-store"})
 
 
 @blp.route("/comments/<int:comment_id>")

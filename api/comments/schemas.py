@@ -82,6 +82,23 @@ class CommentSubmitSchema(ma.Schema):
         metadata={"description": "Never shown publicly"},
     )
     author_url = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
+    form_token = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=200)],
+        metadata={
+            "description": "The token from GET /v1/posts/{slug}/comment-token, fetched when "
+            "the form was shown (a bot trap: missing, forged, too fast or too old holds or "
+            "refuses the comment, a setting)"
+        },
+    )
+    honeypot = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=2000)],
+        metadata={
+            "description": "A form field hidden from people: send it empty. Filled in, the "
+            "comment is spam"
+        },
+    )
 
 
 class CommentEditSchema(ma.Schema):
@@ -164,3 +181,14 @@ class DiscussionSettingsPatchSchema(DiscussionSettingsSchema):
 
 
 CommentPage = page_schema(CommentSchema, "CommentPage")
+
+
+class CommentTokenSchema(ma.Schema):
+    token = ma.fields.String(
+        required=True, metadata={"description": "Send it back as `form_token` with the comment"}
+    )
+    not_before = Timestamp(
+        required=True,
+        metadata={"description": "A comment sent earlier counts as a bot's (minimum fill time)"},
+    )
+    expires_at = Timestamp(required=True, metadata={"description": "Fetch a new one after this"})
