@@ -19,8 +19,10 @@ from __future__ import annotations
 from flask import Flask
 
 from api.auth import models as auth_models
+from api.comments import feedback as akismet_feedback
 from api.comments import models as comment_models
 from api.comments import services as comments
+from api.comments import tasks as comment_tasks
 from api.content import models as content_models
 from api.content import tasks as content_tasks
 from api.content.taxonomy import author_id_for_slug
@@ -51,6 +53,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("webhooks", None, webhooks.fan_out),
     # A post's links become pingback entries on our posts and pings to other sites.
     Subscription("linkbacks", linkbacks.POST_EVENTS, linkbacks.on_post_changed),
+    # A moderator's spam or ham decision becomes a report to the Akismet-protocol service.
+    Subscription("akismet", akismet_feedback.EVENTS, akismet_feedback.on_moderated),
 )
 
 MODELS = (
@@ -63,7 +67,14 @@ MODELS = (
     moderation_models,
     webhook_models,
 )
-TASKS = (content_tasks, event_tasks, linkback_tasks, moderation_tasks, webhook_tasks)
+TASKS = (
+    comment_tasks,
+    content_tasks,
+    event_tasks,
+    linkback_tasks,
+    moderation_tasks,
+    webhook_tasks,
+)
 
 
 def install(app: Flask) -> None:

@@ -151,3 +151,11 @@ def blog_url(settings: Settings) -> str:
     """The site's front page, from the post URL pattern."""
     parts = urlsplit(settings.site_url.replace("{slug}", "x"))
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+def close_clients() -> None:
+    """Close the Akismet clients' connections (tests, and a process that ends)."""
+    with _lock:
+        for _, client in _akismet.values():
+            client.close()
+        _akismet.clear()

@@ -118,3 +118,26 @@ class BlockRuleRow(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("kind", "value", name="uq_block_rules_kind_value"),)
+
+
+class AkismetReport(db.Model):
+    """A moderator's correction to send to the Akismet-protocol service (submit-spam or
+    submit-ham), recorded with the decision and sent by the worker with retries."""
+
+    __tablename__ = "akismet_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # spam | ham
+    # The comment as the service saw it (the comment may be purged before it is sent).
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_akismet_reports_status_next_attempt_at", "status", "next_attempt_at"),
+    )

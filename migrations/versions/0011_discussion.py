@@ -1,4 +1,4 @@
-"""discussion: block rules (spam defence)
+"""discussion: block rules and Akismet reports (spam defence)
 
 Revision ID: 0011_discussion
 Revises: 0008_content_model
@@ -34,7 +34,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "value", name="uq_block_rules_kind_value"),
     )
+    op.create_table(
+        "akismet_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_akismet_reports_status_next_attempt_at",
+        "akismet_reports",
+        ["status", "next_attempt_at"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_akismet_reports_status_next_attempt_at", table_name="akismet_reports")
+    op.drop_table("akismet_reports")
     op.drop_table("block_rules")
