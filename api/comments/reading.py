@@ -13,6 +13,8 @@ from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from config import Settings
 
 THREAD_ORDER = (SortKey(Comment.created_at, False, "datetime"), SortKey(Comment.id, False))
+NEWEST_FIRST = (SortKey(Comment.created_at, True, "datetime"), SortKey(Comment.id, True))
+ORDERS = {"oldest": THREAD_ORDER, "newest": NEWEST_FIRST}
 # What a reader sees of a comment (CommentSchema): columns, not entities, because a
 # page of 100 entities with their 25 columns cost more than the query (bench/README.md).
 PUBLIC_COLUMNS = (
@@ -39,9 +41,11 @@ def list_approved(
     cursor: str | None,
     codec: CursorCodec,
     count: bool = False,
+    sort: str = "oldest",
 ) -> Page:
     """One page of a post's approved items as rows of PUBLIC_COLUMNS; `parent_id` lets a
-    frontend build threads.
+    frontend build threads. Oldest first, or newest first (`sort`): each item keeps its
+    `parent_id`, so the threads are the same either way.
 
     Keyset pagination on (created_at, id), served by the (post_id, status, created_at,
     id) index, so a page costs the same however long the discussion.
@@ -52,7 +56,7 @@ def list_approved(
     return paginate(
         db.session,
         _THREAD,
-        THREAD_ORDER,
+        ORDERS[sort],
         limit=limit,
         cursor=cursor,
         codec=codec,

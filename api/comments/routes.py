@@ -24,6 +24,7 @@ from api.comments.schemas import (
     CommentTokenSchema,
     OwnCommentSchema,
     SubmittedCommentSchema,
+    ThreadArgsSchema,
 )
 from api.comments.views import public_comment
 from api.infra.pagination import CursorCodec
@@ -31,7 +32,6 @@ from api.infra.unit_of_work import unit_of_work
 from api.web.clients import client_ip
 from api.web.conditional import if_match_guard
 from api.web.contract import problems
-from api.web.fields import PageArgsSchema
 from api.web.parsing import Blueprint
 from api.web.responses import json_response, page_body
 
@@ -86,15 +86,15 @@ def _own_view(comment) -> dict:
 @blp.route("/posts/<string:slug>/comments")
 @cached_public
 class PostComments(MethodView):
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(ThreadArgsSchema, location="query")
     @blp.response(200, CommentPage)
     @problems(blp, 400, 404, 422, descriptions={404: "No published post with this slug"})
     @blp.doc(operationId="listComments")
     def get(self, args, slug):
-        """List a published post's approved comments and pingbacks, oldest first
+        """List a published post's approved comments and pingbacks, oldest or newest first
 
-        Public. Approved comments and pingbacks of a published post, oldest first; build threads
-        with `parent_id`.
+        Public. Approved comments and pingbacks of a published post, oldest first
+        (`sort=newest`: newest first); build threads with `parent_id`.
         """
         page = reading.list_approved(
             slug,
@@ -102,7 +102,8 @@ class PostComments(MethodView):
             limit=args["limit"],
             cursor=args["cursor"],
             count=args["count"],
-            codec=CursorCodec(current_app.config["SECRET_KEY"], "comments"),
+            sort=args["sort"],
+            codec=CursorCodec(current_app.config["SECRET_KEY"], f"comments-{args['sort']}"),
         )
         return page_body(page, lambda rows: [public_comment(row) for row in rows])
 

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from api.comments.discussion import MAX_KEY_LENGTH, MAX_KEYS, RANGES
 from api.comments.models import MAX_ID
-from api.web.fields import StrictBoolean, Timestamp, page_schema
+from api.web.fields import PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
 HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 BODY_LIMIT = 65525  # the discussion setting max_comment_length may lower it
@@ -192,3 +192,11 @@ class CommentTokenSchema(ma.Schema):
         metadata={"description": "A comment sent earlier counts as a bot's (minimum fill time)"},
     )
     expires_at = Timestamp(required=True, metadata={"description": "Fetch a new one after this"})
+
+
+class ThreadArgsSchema(PageArgsSchema):
+    sort = ma.fields.String(
+        load_default="oldest",
+        validate=validate.OneOf(["oldest", "newest"]),
+        metadata={"description": "oldest first (default) or newest first"},
+    )
