@@ -195,6 +195,8 @@ def _register_blueprints(app: Flask) -> None:
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
+    from api.feeds.routes import blp as feeds
+    from api.feeds.routes import install_alternate_links
     from api.linkbacks.routes import blp as linkbacks
     from api.media.routes import blp as media
     from api.media.routes import files as media_files
@@ -219,7 +221,9 @@ def _register_blueprints(app: Flask) -> None:
         moderation,
         blocks,
         media,
+        feeds,
     ):
         smorest.register_blueprint(blueprint)
+    install_alternate_links(app)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
     app.register_blueprint(media_files)  # stored files (local storage): not operations either

@@ -78,3 +78,19 @@ def comment_for(comment_id: int, token: str | None, settings: Settings) -> tuple
     if post is None or post.status != "published":
         raise NotFound("No such comment.")
     return comment, False
+
+
+_RECENT = select(*PUBLIC_COLUMNS, Comment.post_id, Comment.updated_at).where(
+    Comment.status == "approved", Comment.type == "comment"
+)
+
+
+def recent_approved(post_id: int | None, limit: int) -> list:
+    """The newest approved comments (of one post, or of all), newest first, for feeds.
+    The caller checks that the post is published; across posts, only published posts'
+    comments count (the caller filters by the posts it can name)."""
+    query = _RECENT
+    if post_id is not None:
+        query = query.where(Comment.post_id == post_id)
+    query = query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    return list(db.session.execute(query))

@@ -103,7 +103,10 @@ class PostComments(MethodView):
             cursor=args["cursor"],
             count=args["count"],
             sort=args["sort"],
-            codec=CursorCodec(current_app.config["SECRET_KEY"], f"comments-{args['sort']}"),
+            codec=CursorCodec(
+                current_app.config["SECRET_KEY"],
+                "comments" if args["sort"] == "oldest" else "comments-newest",
+            ),
         )
         return page_body(page, lambda rows: [public_comment(row) for row in rows])
 
