@@ -189,6 +189,7 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
+    from api.comments.notification_routes import blp as notifications
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
     from api.content.page_routes import blp as pages_api
@@ -222,6 +223,7 @@ def _register_blueprints(app: Flask) -> None:
         blocks,
         media,
         feeds,
+        notifications,
     ):
         smorest.register_blueprint(blueprint)
     install_alternate_links(app)

@@ -21,6 +21,7 @@ from flask import Flask
 from api.auth import models as auth_models
 from api.comments import feedback as akismet_feedback
 from api.comments import models as comment_models
+from api.comments import notify
 from api.comments import services as comments
 from api.comments import tasks as comment_tasks
 from api.content import models as content_models
@@ -55,6 +56,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("linkbacks", linkbacks.POST_EVENTS, linkbacks.on_post_changed),
     # A moderator's spam or ham decision becomes a report to the Akismet-protocol service.
     Subscription("akismet", akismet_feedback.EVENTS, akismet_feedback.on_moderated),
+    # An approved reply becomes a notice to its parent's confirmed subscribers.
+    Subscription("notifications", notify.EVENTS, notify.on_comment_event),
 )
 
 MODELS = (

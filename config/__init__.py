@@ -91,6 +91,10 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_timeout: float = 10.0
     mail_from: str = ""
+    # Reply notifications: at most one digest per address per this many minutes (0: as
+    # soon as the worker sees the reply); seconds before each retry of a failed mail.
+    notify_digest_minutes: int = 15
+    mail_retry_schedule: tuple[float, ...] = (60, 300, 1800, 7200, 21600)
     # WebSub hub announced by the feeds and pinged when they change; empty = none.
     websub_hub_url: str = ""
     # The site's language (Akismet's blog_lang, the feeds' language).

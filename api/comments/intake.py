@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, exists, func, insert, null, select
 
 from api.auth.oidc import Identity
-from api.comments import defences, discussion, rules, status_counts
+from api.comments import defences, discussion, notify, rules, status_counts
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import COMMENT_STATUSES, MAX_ID, Comment
 from api.comments.services import comment_data, recount
@@ -90,6 +90,8 @@ class Submission:
     # The spam defences' bot traps (api/comments/defences.py).
     form_token: str | None = None
     honeypot: str | None = None
+    # Email me approved replies (double opt-in: api/comments/notify.py).
+    notify_replies: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,8 @@ def submit_comment(
     status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)
+    if submission.notify_replies:
+        notify.subscribe_replies(comment, author.email, settings, secret)
     # `comment` was never in the session: it is exactly the row written, for the receipt.
     shown = rules.shadowed(decision) or comment.status
     return Receipt(comment, token, editable_until(comment, tuning), shown)

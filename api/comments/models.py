@@ -141,3 +141,66 @@ class AkismetReport(db.Model):
     __table_args__ = (
         Index("ix_akismet_reports_status_next_attempt_at", "status", "next_attempt_at"),
     )
+
+
+class ReplySubscription(db.Model):
+    """A commenter's wish to hear of approved replies to their comment (double opt-in:
+    nothing is sent to an address before it confirms)."""
+
+    __tablename__ = "reply_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    post_id: Mapped[int] = mapped_column(Integer)
+    comment_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="unconfirmed")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_reply_subscriptions_comment_id_status", "comment_id", "status"),
+        Index("ix_reply_subscriptions_email", "email"),
+    )
+
+
+class ReplyNotice(db.Model):
+    """An approved reply a subscriber is to hear of, until a digest takes it."""
+
+    __tablename__ = "reply_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str] = mapped_column(String(320))
+    comment_id: Mapped[int] = mapped_column(Integer)  # the reply
+    delivery_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "comment_id", name="uq_reply_notices_sub_comment"),
+        Index("ix_reply_notices_delivery_id_email", "delivery_id", "email"),
+    )
+
+
+class MailDelivery(db.Model):
+    """One mail to send (a confirmation, a digest), its attempts and its outcome."""
+
+    __tablename__ = "mail_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(20))  # confirmation | digest
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_mail_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_mail_deliveries_to_address_kind_created_at", "to_address", "kind", "created_at"),
+    )

@@ -163,6 +163,7 @@ class PostComments(MethodView):
             referrer=request.referrer,
             form_token=data.get("form_token"),
             honeypot=data.get("honeypot"),
+            notify_replies=data.get("notify_replies", False),
         )
         with unit_of_work():
             receipt = intake.submit_comment(

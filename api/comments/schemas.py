@@ -91,6 +91,14 @@ class CommentSubmitSchema(ma.Schema):
             "refuses the comment, a setting)"
         },
     )
+    notify_replies = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "Email me approved replies to this comment (needs author_email or "
+            "an OIDC email; a confirmation mail with a signed link comes first, and every "
+            "mail has a one-click unsubscribe)"
+        },
+    )
     honeypot = ma.fields.String(
         allow_none=True,
         validate=[validate.Length(max=2000)],
@@ -199,4 +207,38 @@ class ThreadArgsSchema(PageArgsSchema):
         load_default="oldest",
         validate=validate.OneOf(["oldest", "newest"]),
         metadata={"description": "oldest first (default) or newest first"},
+    )
+
+
+class MailDeliverySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    to_address = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["confirmation", "digest"]))
+    subject = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=validate.OneOf(["pending", "sent", "failed"]))
+    attempts = ma.fields.Integer(required=True)
+    last_error = ma.fields.String(allow_none=True, required=True)
+    next_attempt_at = Timestamp(allow_none=True, required=True)
+    created_at = Timestamp(required=True)
+    sent_at = Timestamp(allow_none=True, required=True)
+
+
+MailDeliveryPage = page_schema(MailDeliverySchema, "MailDeliveryPage")
+
+
+class NotificationTokenArgs(ma.Schema):
+    token = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "The signed token of the link in the mail"},
+    )
+
+
+class SubscriptionStateSchema(ma.Schema):
+    email = ma.fields.String(required=True)
+    status = ma.fields.String(
+        required=True, validate=validate.OneOf(["confirmed", "subscribed", "unsubscribed"])
+    )
+    subscriptions = ma.fields.Integer(
+        metadata={"description": "Confirmation: how many subscriptions started"}
     )

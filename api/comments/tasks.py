@@ -1,11 +1,19 @@
-"""The comments area's worker tasks: Akismet reports (and the sweep that retries them)."""
+"""The comments area's worker tasks: Akismet reports and notification mail, each with
+the sweep that retries it."""
 
 from api.comments.feedback import send_due_reports
+from api.comments.notify import build_digests, send_due_mail
 from api.infra.queue import current_app_for_tasks, every_minute, periodic_task, task
 
 
 def _settings():
     return current_app_for_tasks().config["MARGINALIA"]
+
+
+def _mail() -> int:
+    app = current_app_for_tasks()
+    build_digests(app.config["MARGINALIA"], app.config["SECRET_KEY"])
+    return send_due_mail(app.config["MARGINALIA"])
 
 
 @task()
@@ -18,3 +26,15 @@ def send_akismet_reports() -> int:
 def akismet_reports_sweep() -> int:
     """Retries whose time has come, and reports whose queue message was lost."""
     return send_due_reports(_settings())
+
+
+@task()
+def send_notification_mail() -> int:
+    """Gather reply digests and send the due notification mails."""
+    return _mail()
+
+
+@periodic_task(every_minute())
+def notification_mail_sweep() -> int:
+    """Digests whose time has come, retries, and mail whose queue message was lost."""
+    return _mail()

@@ -1,4 +1,4 @@
-"""discussion: block rules and Akismet reports (spam defence)
+"""discussion: block rules, Akismet reports, reply subscriptions and mail deliveries
 
 Revision ID: 0011_discussion
 Revises: 0008_content_model
@@ -55,7 +55,70 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "reply_subscriptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_reply_subscriptions_comment_id_status",
+        "reply_subscriptions",
+        ["comment_id", "status"],
+    )
+    op.create_index("ix_reply_subscriptions_email", "reply_subscriptions", ["email"])
+    op.create_table(
+        "reply_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subscription_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("delivery_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("subscription_id", "comment_id", name="uq_reply_notices_sub_comment"),
+    )
+    op.create_index(
+        "ix_reply_notices_delivery_id_email", "reply_notices", ["delivery_id", "email"]
+    )
+    op.create_table(
+        "mail_deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("to_address", sa.String(length=320), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("unsubscribe_url", sa.String(length=2000), nullable=True),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_mail_deliveries_status_next_attempt_at",
+        "mail_deliveries",
+        ["status", "next_attempt_at"],
+    )
+    op.create_index(
+        "ix_mail_deliveries_to_address_kind_created_at",
+        "mail_deliveries",
+        ["to_address", "kind", "created_at"],
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("mail_deliveries")
+    op.drop_table("reply_notices")
+    op.drop_table("reply_subscriptions")
     op.drop_index("ix_akismet_reports_status_next_attempt_at", table_name="akismet_reports")
     op.drop_table("akismet_reports")
     op.drop_table("block_rules")
