@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.infra.database import db
 from api.infra.timestamps import UTCDateTime, utcnow
 
-COMMENT_TYPES = ("comment", "pingback")
+COMMENT_TYPES = ("comment", "pingback", "webmention")
 COMMENT_STATUSES = ("pending", "approved", "spam", "trash")
 MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse them
 
@@ -44,6 +44,10 @@ class Comment(db.Model):
     # Pingbacks: where the link came from.
     source_url: Mapped[str | None] = mapped_column(String(2000))
     source_title: Mapped[str | None] = mapped_column(String(500))
+    # Webmentions: what the source's microformats2 h-entry says (api/linkbacks/microformats.py):
+    # reply | like | repost | bookmark | mention, and the author's photo.
+    mention_type: Mapped[str | None] = mapped_column(String(20))
+    author_photo: Mapped[str | None] = mapped_column(String(2048))
     # The verdicts of the intake rules: [{"rule", "verdict", "reason"}].
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     edit_token_hash: Mapped[str | None] = mapped_column(String(64))

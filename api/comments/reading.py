@@ -24,6 +24,8 @@ PUBLIC_COLUMNS = (
     Comment.body_html,
     Comment.author_name,
     Comment.author_url,
+    Comment.author_photo,
+    Comment.mention_type,
     Comment.parent_id,
     Comment.created_at,
 )

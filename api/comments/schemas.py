@@ -15,7 +15,7 @@ class CommentSchema(ma.Schema):
     """A comment or pingback as readers see it (approved items only)."""
 
     id = ma.fields.Integer()
-    type = ma.fields.String(validate=validate.OneOf(["comment", "pingback"]))
+    type = ma.fields.String(validate=validate.OneOf(["comment", "pingback", "webmention"]))
     status = ma.fields.String(
         validate=validate.OneOf(["approved", "pending"]),
         metadata={
@@ -28,6 +28,18 @@ class CommentSchema(ma.Schema):
     )
     author_name = ma.fields.String()
     author_url = ma.fields.String(allow_none=True)
+    author_photo = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Webmentions: the author's photo from the source's h-card"},
+    )
+    mention_type = ma.fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["reply", "like", "repost", "bookmark", "mention"]),
+        metadata={
+            "description": "Webmentions: what the source's h-entry is (u-in-reply-to: reply, "
+            "u-like-of: like, u-repost-of: repost, u-bookmark-of: bookmark, else mention)"
+        },
+    )
     parent_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "The comment replied to"}
     )

@@ -19,6 +19,8 @@ def public_comment(comment) -> dict:
         "body_html": comment.body_html,
         "author_name": comment.author_name,
         "author_url": comment.author_url,
+        "author_photo": comment.author_photo,
+        "mention_type": comment.mention_type,
         "parent_id": comment.parent_id,
         "created_at": rfc3339(comment.created_at),
     }

@@ -69,6 +69,10 @@ class ModerationCommentSchema(ma.Schema):
 
     id = ma.fields.Integer()
     type = ma.fields.String(validate=validate.OneOf(COMMENT_TYPES))
+    mention_type = ma.fields.String(
+        allow_none=True, metadata={"description": "Webmentions: reply, like, repost, bookmark…"}
+    )
+    author_photo = ma.fields.String(allow_none=True, metadata={"description": "Webmentions"})
     status = ma.fields.String(validate=STATUS)
     post = ma.fields.Nested(PostSummarySchema, allow_none=True)
     parent_id = ma.fields.Integer(allow_none=True)

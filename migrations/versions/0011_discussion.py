@@ -115,7 +115,16 @@ def upgrade() -> None:
     )
 
 
+    # Webmention entries: the mention's type and its author's photo (plain ALTER TABLE so
+    # SQLite keeps the table as it is).
+    op.add_column("comments", sa.Column("mention_type", sa.String(length=20), nullable=True))
+    op.add_column("comments", sa.Column("author_photo", sa.String(length=2048), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("comments") as batch:
+        batch.drop_column("author_photo")
+        batch.drop_column("mention_type")
     op.drop_table("mail_deliveries")
     op.drop_table("reply_notices")
     op.drop_table("reply_subscriptions")
