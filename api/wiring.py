@@ -31,6 +31,8 @@ from api.events import catalogue as events
 from api.events import models as event_models
 from api.events import tasks as event_tasks
 from api.events.dispatch import Dispatcher, Reaction, Subscription
+from api.feeds import tasks as feed_tasks
+from api.feeds import websub
 from api.linkbacks import models as linkback_models
 from api.linkbacks import services as linkbacks
 from api.linkbacks import tasks as linkback_tasks
@@ -58,6 +60,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("akismet", akismet_feedback.EVENTS, akismet_feedback.on_moderated),
     # An approved reply becomes a notice to its parent's confirmed subscribers.
     Subscription("notifications", notify.EVENTS, notify.on_comment_event),
+    # A change to what a feed shows pings the WebSub hub, when one is configured.
+    Subscription("websub", websub.EVENTS, websub.on_feed_changed),
 )
 
 MODELS = (
@@ -74,6 +78,7 @@ TASKS = (
     comment_tasks,
     content_tasks,
     event_tasks,
+    feed_tasks,
     linkback_tasks,
     moderation_tasks,
     webhook_tasks,

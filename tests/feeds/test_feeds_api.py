@@ -4,7 +4,10 @@ Link rel=alternate on the resources they follow."""
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
+from urllib.parse import parse_qs
 
 import feedparser
 import pytest
@@ -140,3 +143,64 @@ def test_websub_hub_is_announced_when_configured(app, client, publish, monkeypat
     rels = {link.rel: link.href for link in parsed.feed.links}
     assert rels["hub"] == "https://hub.example/"
     assert rels["self"] == "https://api.blog.example/v1/feeds/posts.atom"
+
+
+class _Hub(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(handler):
+                length = int(handler.headers.get("Content-Length") or 0)
+                form = parse_qs(handler.rfile.read(length).decode())
+                self.pings.append({k: v[-1] for k, v in form.items()})
+                handler.send_response(204)
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.pings: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hub"
+
+
+def test_the_worker_pings_the_websub_hub_when_a_feed_changes(app, publish, monkeypatch):
+    from dataclasses import replace
+
+    from api.events.dispatch import dispatch_pending
+    from api.feeds import websub
+    from api.infra import queue
+
+    hub = _Hub()
+    threading.Thread(target=hub.serve_forever, args=(0.02,), daemon=True).start()
+    try:
+        settings = replace(
+            app.config["MARGINALIA"], websub_hub_url=hub.url, allow_private_targets=True
+        )
+        monkeypatch.setitem(app.config, "MARGINALIA", settings)
+        queued = []
+        monkeypatch.setattr(queue, "enqueue", lambda name, *args, **kw: queued.append((name, args)))
+        post = publish("Hub news", tags=["Birds"])
+        publish("A draft", status="draft")
+        with app.app_context():
+            dispatch_pending()
+            db.session.remove()
+        [(name, (topics,))] = queued
+        assert name == "ping_websub_hub"
+        base = "https://api.blog.example/v1/feeds/posts"
+        assert {f"{base}.atom", f"{base}.json", f"{base}.atom?tag=birds"} <= set(topics)
+        assert f"{base}.atom?author={post['author']['slug']}" in topics
+        with app.app_context():
+            assert websub.ping_hub(settings, topics) == len(topics)
+        assert hub.pings[0] == {"hub.mode": "publish", "hub.url": f"{base}.atom"}
+    finally:
+        hub.shutdown()
+        hub.server_close()
