@@ -172,6 +172,7 @@ def submit_comment(
         **_NEW_COMMENT,
         "post_id": post.id,
         "parent_id": submission.parent_id,
+        "thread_id": _thread_of(submission.parent_id),
         "depth": depth,
         "status": decision.status,
         "body": body,
@@ -339,6 +340,14 @@ def _reply_depth(post: PostRef, parent_id: int | None, tuning: DiscussionSetting
             }
         )
     return parent.depth + 1
+
+
+def _thread_of(parent_id: int | None) -> int | None:
+    """The top comment of the reply's thread (the parent is in the session already)."""
+    if parent_id is None:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    return parent.thread_id or parent.id
 
 
 def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> rules.History:

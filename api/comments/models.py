@@ -37,6 +37,9 @@ class Comment(db.Model):
     # Who wrote it, as the intake rules compare authors: a hash of the OIDC identity, or
     # of the anonymous email (or name); never shown. Pingbacks have none.
     author_key: Mapped[str | None] = mapped_column(String(64))
+    # The top comment of a reply's thread (None for a top comment): threads stay together
+    # when the public thread is read newest first.
+    thread_id: Mapped[int | None] = mapped_column(Integer)
     # 1 for a comment on the post, parent's depth + 1 for a reply.
     depth: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     ip_address: Mapped[str | None] = mapped_column(String(64))

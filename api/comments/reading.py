@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from api.comments.intake import own_comment
 from api.comments.models import MAX_ID, Comment
@@ -13,8 +13,19 @@ from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from config import Settings
 
 THREAD_ORDER = (SortKey(Comment.created_at, False, "datetime"), SortKey(Comment.id, False))
-NEWEST_FIRST = (SortKey(Comment.created_at, True, "datetime"), SortKey(Comment.id, True))
+# Newest threads first, each thread oldest first below its top comment (a top comment's
+# id orders threads: ids grow with time).
+THREAD_ROOT = func.coalesce(Comment.thread_id, Comment.id)
+NEWEST_FIRST = (
+    SortKey(THREAD_ROOT, True),
+    SortKey(Comment.created_at, False, "datetime"),
+    SortKey(Comment.id, False),
+)
 ORDERS = {"oldest": THREAD_ORDER, "newest": NEWEST_FIRST}
+KEYS_OF = {
+    "oldest": lambda row: [row.created_at, row.id],
+    "newest": lambda row: [row.thread_id or row.id, row.created_at, row.id],
+}
 # What a reader sees of a comment (CommentSchema): columns, not entities, because a
 # page of 100 entities with their 25 columns cost more than the query (bench/README.md).
 PUBLIC_COLUMNS = (
@@ -30,7 +41,7 @@ PUBLIC_COLUMNS = (
     Comment.created_at,
 )
 # Built once: see api/content/reading.py on statements per request.
-_THREAD = select(*PUBLIC_COLUMNS).where(
+_THREAD = select(*PUBLIC_COLUMNS, Comment.thread_id).where(
     Comment.post_id == bindparam("post_id"), Comment.status == "approved"
 )
 
@@ -46,8 +57,9 @@ def list_approved(
     sort: str = "oldest",
 ) -> Page:
     """One page of a post's approved items as rows of PUBLIC_COLUMNS; `parent_id` lets a
-    frontend build threads. Oldest first, or newest first (`sort`): each item keeps its
-    `parent_id`, so the threads are the same either way.
+    frontend build threads. Oldest first, or newest first (`sort`): the newest threads
+    first, each still in reading order below its top comment, so a reply never comes
+    before the comment it answers.
 
     Keyset pagination on (created_at, id), served by the (post_id, status, created_at,
     id) index, so a page costs the same however long the discussion.
@@ -63,7 +75,7 @@ def list_approved(
         cursor=cursor,
         codec=codec,
         count=count,
-        key_of=lambda comment: [comment.created_at, comment.id],
+        key_of=KEYS_OF[sort],
         params={"post_id": post.id},
     )
 

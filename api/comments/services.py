@@ -134,6 +134,7 @@ def import_comment(
         post_id=post_id,
         parent_id=parent_id,
         depth=parent.depth + 1 if parent else 1,
+        thread_id=(parent.thread_id or parent.id) if parent else None,
         type="comment",
         status=status,
         body=body,

@@ -119,10 +119,19 @@ def upgrade() -> None:
     # SQLite keeps the table as it is).
     op.add_column("comments", sa.Column("mention_type", sa.String(length=20), nullable=True))
     op.add_column("comments", sa.Column("author_photo", sa.String(length=2048), nullable=True))
+    # Each reply's top comment, for the thread read newest first; filled level by level.
+    op.add_column("comments", sa.Column("thread_id", sa.Integer(), nullable=True))
+    op.execute("UPDATE comments SET thread_id = parent_id WHERE depth = 2")
+    for depth in range(3, 11):
+        op.execute(
+            "UPDATE comments SET thread_id = (SELECT p.thread_id FROM comments p "
+            f"WHERE p.id = comments.parent_id) WHERE depth = {depth}"
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("comments") as batch:
+        batch.drop_column("thread_id")
         batch.drop_column("author_photo")
         batch.drop_column("mention_type")
     op.drop_table("mail_deliveries")

@@ -22,6 +22,9 @@ def test_sort_newest_and_oldest_with_parent_ids_kept(client, post, submit, appro
     first = client.get(f"{url}?sort=newest&limit=2").get_json()
     second = client.get(f"{url}?sort=newest&limit=2&cursor={first['next_cursor']}").get_json()
     newest = first["items"] + second["items"]
-    assert [c["id"] for c in newest] == ids[::-1]
-    assert newest[0]["parent_id"] == ids[0]  # the reply still names its parent
+    # Newest threads first; the reply stays right below the comment it answers.
+    assert [c["id"] for c in newest] == [ids[2], ids[1], ids[0], ids[3]]
+    assert newest[3]["parent_id"] == ids[0]
+    back = client.get(f"{url}?sort=newest&limit=2&cursor={second['prev_cursor']}").get_json()
+    assert back["items"] == first["items"]
     assert client.get(f"{url}?sort=random").status_code == 422
