@@ -94,6 +94,8 @@ class Settings:
     # Reply notifications: at most one digest per address per this many minutes (0: as
     # soon as the worker sees the reply); seconds before each retry of a failed mail.
     notify_digest_minutes: int = 15
+    # Moderators and admins whose token has an email get a digest of new pending comments.
+    moderator_digest: bool = False
     mail_retry_schedule: tuple[float, ...] = (60, 300, 1800, 7200, 21600)
     # WebSub hub announced by the feeds and pinged when they change; empty = none.
     websub_hub_url: str = ""

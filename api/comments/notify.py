@@ -29,6 +29,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
+from api.auth.tokens import moderator_emails
 from api.comments.models import MAX_ID, Comment, MailDelivery, ReplyNotice, ReplySubscription
 from api.content.services import find_posts
 from api.errors import InvalidInput
@@ -281,9 +282,14 @@ def _queue(
     subject: str,
     text: str,
     now: datetime,
+    *,
+    unsubscribe: bool = True,
 ) -> MailDelivery:
-    unsubscribe_url = _link(settings, "unsubscribe", _signer(secret, "unsubscribe").dumps(address))
-    text += f"\n\nStop these mails: {unsubscribe_url}\n"
+    unsubscribe_url = None
+    if unsubscribe:
+        token = _signer(secret, "unsubscribe").dumps(address)
+        unsubscribe_url = _link(settings, "unsubscribe", token)
+        text += f"\n\nStop these mails: {unsubscribe_url}\n"
     delivery = MailDelivery(
         to_address=address,
         kind=kind,
@@ -299,6 +305,51 @@ def _queue(
     db.session.flush()
     enqueue_after_commit(TASK)
     return delivery
+
+
+def build_moderator_digests(settings: Settings, secret: str, now: datetime | None = None) -> int:
+    """With `moderator_digest` on: each moderator's or admin's token email gets the
+    comments that became pending since its last digest (at most one per
+    `notify_digest_minutes`)."""
+    if not settings.moderator_digest or not settings.smtp_host:
+        return 0
+    now = now or utcnow()
+    made = 0
+    with unit_of_work():
+        for address in moderator_emails():
+            last = db.session.scalar(
+                select(func.max(MailDelivery.created_at)).where(
+                    MailDelivery.to_address == address, MailDelivery.kind == "moderation"
+                )
+            )
+            if last is not None and last > now - timedelta(minutes=settings.notify_digest_minutes):
+                continue
+            since = last or now - timedelta(days=1)
+            pending = list(
+                db.session.scalars(
+                    select(Comment)
+                    .where(Comment.status == "pending", Comment.created_at > since)
+                    .order_by(Comment.created_at, Comment.id)
+                    .limit(BATCH)
+                )
+            )
+            if not pending:
+                continue
+            posts = find_posts({c.post_id for c in pending}, site_url=settings.site_url)
+            lines = [
+                f"- {c.author_name} on “{posts[c.post_id].title if c.post_id in posts else '?'}”"
+                f" ({c.type}): {plain_text(c.body_html)[:200]}"
+                for c in pending
+            ]
+            count = len(pending)
+            subject = f"{count} comment{'s' if count != 1 else ''} waiting for moderation"
+            text = "\n".join(lines) + (
+                f"\n\nThe queue: {settings.api_url.rstrip('/')}/console/\n"
+                "(These mails stop when the token's email is removed or the setting is off.)"
+            )
+            _queue(settings, secret, address, "moderation", subject, text, now, unsubscribe=False)
+            made += 1
+    return made
 
 
 def send_due_mail(settings: Settings, now: datetime | None = None) -> int:

@@ -225,7 +225,9 @@ class ThreadArgsSchema(PageArgsSchema):
 class MailDeliverySchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     to_address = ma.fields.String(required=True)
-    kind = ma.fields.String(required=True, validate=validate.OneOf(["confirmation", "digest"]))
+    kind = ma.fields.String(
+        required=True, validate=validate.OneOf(["confirmation", "digest", "moderation"])
+    )
     subject = ma.fields.String(required=True)
     status = ma.fields.String(required=True, validate=validate.OneOf(["pending", "sent", "failed"]))
     attempts = ma.fields.Integer(required=True)

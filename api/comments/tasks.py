@@ -2,7 +2,7 @@
 the sweep that retries it."""
 
 from api.comments.feedback import send_due_reports
-from api.comments.notify import build_digests, send_due_mail
+from api.comments.notify import build_digests, build_moderator_digests, send_due_mail
 from api.infra.queue import current_app_for_tasks, every_minute, periodic_task, task
 
 
@@ -13,6 +13,7 @@ def _settings():
 def _mail() -> int:
     app = current_app_for_tasks()
     build_digests(app.config["MARGINALIA"], app.config["SECRET_KEY"])
+    build_moderator_digests(app.config["MARGINALIA"], app.config["SECRET_KEY"])
     return send_due_mail(app.config["MARGINALIA"])
 
 

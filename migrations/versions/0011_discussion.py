@@ -119,6 +119,8 @@ def upgrade() -> None:
     # SQLite keeps the table as it is).
     op.add_column("comments", sa.Column("mention_type", sa.String(length=20), nullable=True))
     op.add_column("comments", sa.Column("author_photo", sa.String(length=2048), nullable=True))
+    # Staff tokens' email: the moderators' digest of pending comments.
+    op.add_column("api_tokens", sa.Column("email", sa.String(length=320), nullable=True))
     # Each reply's top comment, for the thread read newest first; filled level by level.
     op.add_column("comments", sa.Column("thread_id", sa.Integer(), nullable=True))
     op.execute("UPDATE comments SET thread_id = parent_id WHERE depth = 2")
@@ -130,6 +132,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("email")
     with op.batch_alter_table("comments") as batch:
         batch.drop_column("thread_id")
         batch.drop_column("author_photo")

@@ -56,6 +56,7 @@ def worker(app):
             dispatch_pending()
             settings = app.config["MARGINALIA"]
             notify.build_digests(settings, app.config["SECRET_KEY"])
+            notify.build_moderator_digests(settings, app.config["SECRET_KEY"])
             sent = notify.send_due_mail(settings, now)
             db.session.remove()
         return sent
@@ -152,3 +153,24 @@ def test_smtp_down_is_retried_and_logged(
     assert sent["status"] == "sent" and sent["attempts"] == 2
     editor = {"Authorization": f"Bearer {make_token('editor')}"}
     assert client.get("/v1/notifications/deliveries", headers=editor).status_code == 403
+
+
+def test_moderators_get_a_digest_of_pending_comments(
+    app, client, admin, post, mailing, worker, monkeypatch
+):
+    created = client.post(
+        "/v1/tokens",
+        json={"name": "Mo", "role": "moderator", "email": "Mo@Blog.example"},
+        headers=admin,
+    )
+    assert created.status_code == 201 and created.get_json()["email"] == "mo@blog.example"
+    _say(client, post["slug"], "Please look at me.", "new@example.org")
+    assert worker() == 0  # the setting is off by default
+    settings = app.config["MARGINALIA"]
+    monkeypatch.setitem(app.config, "MARGINALIA", replace(settings, moderator_digest=True))
+    assert worker() == 1
+    [received] = mailing.messages
+    assert received.message["To"] == "mo@blog.example"
+    assert received.message["Subject"] == "1 comment waiting for moderation"
+    assert "Please look at me." in received.message.get_body(("plain",)).get_content()
+    assert worker() == 0  # nothing new since

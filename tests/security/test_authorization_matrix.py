@@ -95,6 +95,22 @@ ACCESS = {
     ("POST", "/v1/moderation/claims"): MODERATION,
     ("DELETE", "/v1/moderation/claims"): MODERATION,
     ("GET", "/v1/moderation/log"): MODERATION,
+    ("GET", "/v1/moderation/blocks"): MODERATION,
+    ("POST", "/v1/moderation/blocks"): MODERATION,
+    ("GET", "/v1/moderation/blocks/{block_id}"): MODERATION,
+    ("PATCH", "/v1/moderation/blocks/{block_id}"): MODERATION,
+    ("DELETE", "/v1/moderation/blocks/{block_id}"): MODERATION,
+    ("POST", "/v1/moderation/comments/{comment_id}/block"): MODERATION,
+    ("GET", "/v1/posts/{slug}/comment-token"): PUBLIC,
+    ("GET", "/v1/feeds/posts.atom"): PUBLIC,
+    ("GET", "/v1/feeds/posts.json"): PUBLIC,
+    ("GET", "/v1/feeds/comments.atom"): PUBLIC,
+    ("GET", "/v1/feeds/comments.json"): PUBLIC,
+    # The links in notification mails: the signed token is the credential.
+    ("GET", "/v1/notifications/confirm"): PUBLIC,
+    ("GET", "/v1/notifications/unsubscribe"): PUBLIC,
+    ("POST", "/v1/notifications/unsubscribe"): PUBLIC,
+    ("GET", "/v1/notifications/deliveries"): ADMIN,
 }
 
 PATH_VALUES = {
@@ -119,6 +135,9 @@ PATH_VALUES = {
     },
     "/v1/webhooks/{endpoint_id}/deliveries/resend-failed": {"endpoint_id": "1"},
     "/v1/moderation/comments/{comment_id}": {"comment_id": "1"},
+    "/v1/moderation/comments/{comment_id}/block": {"comment_id": "1"},
+    "/v1/moderation/blocks/{block_id}": {"block_id": "999999"},
+    "/v1/posts/{slug}/comment-token": {"slug": POST_SLUG},
 }
 CALLERS = ["anonymous", "bad token", "revoked token", *[role.value for role in Role]]
 OPERATIONS = [
