@@ -473,6 +473,20 @@ def edit_comment(
         ip=comment.ip_address,
         user_agent=comment.user_agent,
         history=rules.History(author_has_approved=bool(approved_before)),
+        # The block rules see the new text too (no form token on an edit).
+        defence=defences.gather(
+            settings,
+            "",
+            post_id=post.id,
+            author=author,
+            body=body,
+            ip=comment.ip_address,
+            user_agent=comment.user_agent,
+            form_token=None,
+            honeypot=None,
+            check_token=False,
+            now=utcnow(),
+        ),
     )
     decision = rules.judge(case, tuning)
     was_approved, before = comment.status == "approved", comment.status

@@ -284,3 +284,18 @@ def test_form_tokens_may_refuse(app, client, post, send, configure, discussion, 
     ok = send(post["slug"], "With a token.", form_token=_token(app, post["id"], age=5))
     assert ok.status_code == 202
     assert client.get("/v1/posts/nope/comment-token").status_code == 404
+
+
+def test_an_edit_meets_the_block_rules_too(client, moderator, post, send, queued, discussion):
+    discussion(flood_interval=0, previously_approved=False)
+    answer = send(post["slug"], "Harmless at first.").get_json()
+    assert answer["status"] == "approved"
+    _block(client, moderator, kind="word", value="jackpot", action="spam")
+    edited = client.patch(
+        f"/v1/comments/{answer['id']}",
+        json={"body": "Now with a jackpot link."},
+        headers=bearer(answer["edit_token"]),
+    )
+    assert edited.status_code == 200
+    item = queued(answer["id"])
+    assert item["status"] == "spam" and _rules(item)["blocked"] == "spam"
