@@ -151,6 +151,9 @@ def submit_comment(
     _refuse_if(rules.refusal(case, tuning))
     decision = rules.judge(case, tuning)
     if decision.status != rules.SPAM and settings.akismet_key:
+        # No transaction stays open while the service is asked (up to akismet_timeout):
+        # what was read so far was read; the insert below starts a new one.
+        unit_of_work.end_reads()
         akismet = defences.with_akismet(
             case.defence,
             settings,
