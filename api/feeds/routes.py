@@ -153,9 +153,11 @@ def alternate_links(endpoint: str | None, view_args: dict | None) -> str | None:
 def install_alternate_links(app: Flask) -> None:
     @app.after_request
     def _alternate(response: Response) -> Response:
-        if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+        # 200s only: a 304 answered from the response cache carries no Link either.
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
             links = alternate_links(request.endpoint, request.view_args)
-            if links:
-                existing = response.headers.get("Link")
+            existing = response.headers.get("Link")
+            # A response cache hit answered in Flask carries them already.
+            if links and (not existing or links not in existing):
                 response.headers["Link"] = f"{existing}, {links}" if existing else links
         return response
