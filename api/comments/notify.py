@@ -21,7 +21,6 @@ no login needed.
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import datetime, timedelta
 
@@ -30,6 +29,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
 from api.auth.tokens import moderator_emails
+from api.comments import defences
 from api.comments.models import MAX_ID, Comment, MailDelivery, ReplyNotice, ReplySubscription
 from api.content.services import find_posts
 from api.errors import InvalidInput
@@ -426,4 +426,4 @@ def deliveries(*, limit: int, cursor: str | None, codec: CursorCodec, count: boo
 
 
 def _site(settings: Settings) -> str:
-    return html.unescape(settings.site_url.replace("{slug}/", "").replace("{slug}", ""))
+    return defences.blog_url(settings)

@@ -8,6 +8,7 @@ they never change when a slug does.
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import urlencode, urlsplit
 
 from api.comments import reading as comments
@@ -20,7 +21,6 @@ from api.infra.pagination import CursorCodec
 from config import Settings
 
 ITEMS = 20
-FORMATS = {"atom": "atom", "json": "json"}
 
 
 def _tag_uri(settings: Settings, kind: str, item_id: int) -> str:
@@ -125,8 +125,4 @@ def comments_feed(settings: Settings, fmt: str, *, post_slug: str | None) -> Fee
 
 
 def _escape(text: str | None) -> str | None:
-    if not text:
-        return None
-    from html import escape
-
-    return f"<p>{escape(text)}</p>"
+    return f"<p>{escape(text)}</p>" if text else None
