@@ -190,6 +190,7 @@ def _spec_kwargs() -> dict:
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.comments.notification_routes import blp as notifications
+    from api.comments.notification_routes import posts_blp as thread_subscriptions
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
     from api.content.page_routes import blp as pages_api
@@ -224,6 +225,7 @@ def _register_blueprints(app: Flask) -> None:
         media,
         feeds,
         notifications,
+        thread_subscriptions,
     ):
         smorest.register_blueprint(blueprint)
     install_alternate_links(app)

@@ -159,7 +159,8 @@ class ReplySubscription(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     post_id: Mapped[int] = mapped_column(Integer)
-    comment_id: Mapped[int] = mapped_column(Integer)
+    # Replies to this comment; None: every approved comment on the post (the thread).
+    comment_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="unconfirmed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -167,6 +168,7 @@ class ReplySubscription(db.Model):
 
     __table_args__ = (
         Index("ix_reply_subscriptions_comment_id_status", "comment_id", "status"),
+        Index("ix_reply_subscriptions_post_id_status", "post_id", "status"),
         Index("ix_reply_subscriptions_email", "email"),
     )
 

@@ -9,11 +9,14 @@ from flask.views import MethodView
 from api.auth.guard import requires
 from api.auth.policy import Permission
 from api.comments import notify
+from api.comments.limits import per_ip
 from api.comments.schemas import (
     MailDeliveryPage,
     MailDeliverySchema,
     NotificationTokenArgs,
     SubscriptionStateSchema,
+    ThreadSubscribedSchema,
+    ThreadSubscriptionSchema,
 )
 from api.infra.pagination import CursorCodec
 from api.infra.unit_of_work import unit_of_work
@@ -116,3 +119,40 @@ class Deliveries(MethodView):
             codec=CursorCodec(_secret(), "mail-deliveries"),
         )
         return page_body(page, lambda rows: [_delivery.dump(row) for row in rows])
+
+
+posts_blp = Blueprint(
+    "thread_subscriptions",
+    __name__,
+    url_prefix="/v1/posts",
+    description="Readers subscribe to a post's new comments by email (double opt-in).",
+)
+
+
+@posts_blp.route("/<string:slug>/subscriptions")
+class ThreadSubscriptions(MethodView):
+    @posts_blp.doc(security=[])
+    @per_ip
+    @posts_blp.arguments(ThreadSubscriptionSchema)
+    @posts_blp.response(202, ThreadSubscribedSchema)
+    @problems(
+        posts_blp,
+        *(400, 404, 409, 413, 422, 429),
+        descriptions={
+            404: "No published post with this slug",
+            409: "This site sends no mail (`/problems/mail-off`)",
+        },
+    )
+    @posts_blp.doc(operationId="subscribeToThread")
+    def post(self, data, slug):
+        """Subscribe an address to a post's new approved comments (double opt-in)
+
+        Public. A confirmation mail with a signed link goes to the address (at most one a
+        day); nothing else is sent before it is followed. Every mail has a one-click
+        unsubscribe.
+        """
+        with unit_of_work():
+            status = notify.subscribe_thread(
+                slug, data["email"], current_app.config["MARGINALIA"], _secret()
+            )
+        return json_response({"status": status}, 202)

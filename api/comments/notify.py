@@ -31,8 +31,8 @@ from sqlalchemy import func, select, update
 from api.auth.tokens import moderator_emails
 from api.comments import defences
 from api.comments.models import MAX_ID, Comment, MailDelivery, ReplyNotice, ReplySubscription
-from api.content.services import find_posts
-from api.errors import InvalidInput
+from api.content.services import find_post, find_posts
+from api.errors import Conflict, InvalidInput, NotFound
 from api.events import catalogue as events
 from api.infra import mail
 from api.infra.database import db
@@ -50,6 +50,10 @@ CONFIRM_MAX_AGE = 7 * 86400
 CONFIRMATIONS_PER_DAY = 1
 BATCH = 100
 TASK = "send_notification_mail"
+
+
+class MailOff(Conflict):
+    slug, title = "mail-off", "Mail is off"
 
 
 # --- signed links -----------------------------------------------------------------------
@@ -77,8 +81,26 @@ def _address_of(secret: str, purpose: str, token: str, max_age: int | None) -> s
 
 def subscribe_replies(comment: Comment, email: str | None, settings: Settings, secret: str):
     """The commenter asked to hear of replies (in the intake's unit of work)."""
-    if not email or not settings.smtp_host:
-        return
+    if email:
+        _subscribe(email, comment.post_id, comment.id, settings, secret)
+
+
+def subscribe_thread(slug: str, email: str, settings: Settings, secret: str) -> str:
+    """A reader asked to hear of every approved comment on a post; returns the
+    subscription's status (`unconfirmed` until the address confirms)."""
+    post = find_post(slug=slug, site_url=settings.site_url)
+    if post is None or post.status != "published":
+        raise NotFound(f"No post with slug {slug!r}.")
+    if not settings.smtp_host:
+        raise MailOff("This site sends no mail (no SMTP server is configured).")
+    return _subscribe(email, post.id, None, settings, secret)
+
+
+def _subscribe(
+    email: str, post_id: int, comment_id: int | None, settings: Settings, secret: str
+) -> str:
+    if not settings.smtp_host:
+        return "off"
     address = email.strip().lower()
     now = utcnow()
     confirmed = db.session.scalar(
@@ -86,18 +108,19 @@ def subscribe_replies(comment: Comment, email: str | None, settings: Settings, s
         .select_from(ReplySubscription)
         .where(ReplySubscription.email == address, ReplySubscription.status == "confirmed")
     )
+    status = "confirmed" if confirmed else "unconfirmed"
     db.session.add(
         ReplySubscription(
             email=address,
-            post_id=comment.post_id,
-            comment_id=comment.id,
-            status="confirmed" if confirmed else "unconfirmed",
+            post_id=post_id,
+            comment_id=comment_id,
+            status=status,
             created_at=now,
             confirmed_at=now if confirmed else None,
         )
     )
     if confirmed:
-        return
+        return status
     recent = db.session.scalar(
         select(func.count())
         .select_from(MailDelivery)
@@ -108,7 +131,7 @@ def subscribe_replies(comment: Comment, email: str | None, settings: Settings, s
         )
     )
     if recent >= CONFIRMATIONS_PER_DAY:
-        return  # the link already sent confirms this subscription too
+        return status  # the link already sent confirms this subscription too
     confirm = _link(settings, "confirm", _signer(secret, "confirm").dumps(address))
     text = (
         f"Someone (we hope you) asked to be told by email of replies to a comment on "
@@ -116,6 +139,7 @@ def subscribe_replies(comment: Comment, email: str | None, settings: Settings, s
         "If it was not you, ignore this mail: nothing more will be sent.\n"
     )
     _queue(settings, secret, address, "confirmation", "Confirm reply notifications", text, now)
+    return status
 
 
 def confirm(token: str, secret: str) -> dict:
@@ -168,9 +192,10 @@ def unsubscribe(token: str, secret: str) -> dict:
 
 
 def on_comment_event(event) -> None:
-    """A comment became approved: its parent's confirmed subscribers get a notice."""
+    """A comment became approved: its parent's confirmed subscribers, and its post's
+    thread subscribers, get a notice."""
     data = event.data.get("comment") or {}
-    if data.get("status") != "approved" or not data.get("parent_id"):
+    if data.get("status") != "approved" or data.get("type") != "comment":
         return
     if not current_app.config["MARGINALIA"].smtp_host:
         return
@@ -178,16 +203,20 @@ def on_comment_event(event) -> None:
     if reply is None or reply.status != "approved":
         return
     author = (reply.author_email or "").strip().lower()
+    wanted = ReplySubscription.post_id == reply.post_id
+    wanted &= ReplySubscription.comment_id.is_(None)
+    if reply.parent_id:
+        wanted |= ReplySubscription.comment_id == reply.parent_id
     subscribers = db.session.scalars(
-        select(ReplySubscription).where(
-            ReplySubscription.comment_id == reply.parent_id,
-            ReplySubscription.status == "confirmed",
-        )
+        select(ReplySubscription)
+        .where(wanted, ReplySubscription.status == "confirmed")
+        .order_by(ReplySubscription.id)
     )
-    added = False
+    added, told = False, {author}
     for subscription in subscribers:
-        if subscription.email == author:
-            continue  # nobody is told of their own reply
+        if subscription.email in told:
+            continue  # nobody is told of their own reply, nor twice of one
+        told.add(subscription.email)
         known = db.session.scalar(
             select(ReplyNotice.id).where(
                 ReplyNotice.subscription_id == subscription.id,
@@ -263,9 +292,14 @@ def _digest(settings: Settings, secret: str, address: str, now: datetime) -> boo
         where = f"{post.url}#comment-{reply.id}" if post else ""
         title = post.title if post else "a post"
         excerpt = plain_text(reply.body_html)[:500]
-        parts.append(f"{reply.author_name} replied on “{title}”:\n\n{excerpt}\n\n{where}\n")
+        verb = "replied" if reply.parent_id else "commented"
+        parts.append(f"{reply.author_name} {verb} on “{title}”:\n\n{excerpt}\n\n{where}\n")
     count = len(wanted)
-    subject = "A new reply to your comment" if count == 1 else f"{count} new replies"
+    subject = (
+        "A new comment in a discussion you follow"
+        if count == 1
+        else f"{count} new comments in discussions you follow"
+    )
     text = "\n---\n\n".join(parts)
     delivery = _queue(settings, secret, address, "digest", subject, text, now)
     taken = {notice.id for notice, _ in wanted}

@@ -248,6 +248,21 @@ class NotificationTokenArgs(ma.Schema):
     )
 
 
+class ThreadSubscriptionSchema(ma.Schema):
+    email = ma.fields.Email(required=True, validate=validate.Length(max=320))
+
+
+class ThreadSubscribedSchema(ma.Schema):
+    status = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["unconfirmed", "confirmed"]),
+        metadata={
+            "description": "unconfirmed: a confirmation mail was sent (or one sent today "
+            "stands); confirmed: the address had confirmed before"
+        },
+    )
+
+
 class SubscriptionStateSchema(ma.Schema):
     email = ma.fields.String(required=True)
     status = ma.fields.String(

@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("post_id", sa.Integer(), nullable=False),
-        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
@@ -73,6 +73,9 @@ def upgrade() -> None:
         ["comment_id", "status"],
     )
     op.create_index("ix_reply_subscriptions_email", "reply_subscriptions", ["email"])
+    op.create_index(
+        "ix_reply_subscriptions_post_id_status", "reply_subscriptions", ["post_id", "status"]
+    )
     op.create_table(
         "reply_notices",
         sa.Column("id", sa.Integer(), nullable=False),

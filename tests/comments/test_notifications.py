@@ -111,7 +111,7 @@ def test_opt_in_digest_of_approved_replies_and_one_click_unsubscribe(
     assert worker() == 1
     digest = inbox.messages[-1].message
     text = digest.get_body(("plain",)).get_content()
-    assert digest["Subject"] == "2 new replies", text
+    assert digest["Subject"] == "2 new comments in discussions you follow", text
     assert digest["To"] == "sub@example.org"
     assert "Reply 1." in text and "Reply 2." in text
     assert "Still pending." not in text and "Before confirming." not in text
@@ -174,3 +174,32 @@ def test_moderators_get_a_digest_of_pending_comments(
     assert received.message["Subject"] == "1 comment waiting for moderation"
     assert "Please look at me." in received.message.get_body(("plain",)).get_content()
     assert worker() == 0  # nothing new since
+
+
+def test_a_thread_subscription_hears_of_every_approved_comment(
+    client, post, approve, mailing, worker
+):
+    url = f"/v1/posts/{post['slug']}/subscriptions"
+    answer = client.post(url, json={"email": "Reader@Example.org"})
+    assert answer.status_code == 202 and answer.get_json()["status"] == "unconfirmed"
+    assert (
+        client.post("/v1/posts/nope/subscriptions", json={"email": "a@b.example"}).status_code
+        == 404
+    )
+    assert client.post(url, json={"email": "not an address"}).status_code == 422
+    assert worker() == 1
+    [confirmation] = [m.message for m in mailing.messages]
+    assert confirmation["To"] == "reader@example.org"
+    assert client.get(_path(_link(confirmation, "confirm"))).status_code == 200
+
+    approve(_say(client, post["slug"], "A new top comment.", "other@example.org"))
+    _say(client, post["slug"], "Waiting.", "waiting@example.org")
+    assert worker() == 1
+    digest = mailing.messages[-1].message
+    text = digest.get_body(("plain",)).get_content()
+    assert digest["Subject"] == "A new comment in a discussion you follow"
+    assert "A new top comment." in text and "Waiting." not in text
+    # Subscribed again: confirmed at once, no new confirmation mail.
+    again = client.post(url, json={"email": "reader@example.org"})
+    assert again.get_json()["status"] == "confirmed"
+    assert worker() == 0

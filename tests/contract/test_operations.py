@@ -138,6 +138,7 @@ def resources(app, client, make_token, monkeypatch) -> dict:
         "/v1/events/{event_id}/deliveries": {"event_id": delivery["event_id"]},
         "/v1/moderation/comments/{comment_id}": {"comment_id": submitted["id"]},
         "/v1/moderation/blocks/{block_id}": {"block_id": block["id"]},
+        "/v1/posts/{slug}/subscriptions": {"slug": POST_SLUG},
     }
     secret = app.config["SECRET_KEY"]
     return {
@@ -245,6 +246,9 @@ TRIES = {
         url, json={"body": "Again and again."}
     ),
     ("post", "/v1/webmention"): lambda client, url: client.post(url, data={}),
+    ("post", "/v1/posts/{slug}/subscriptions"): lambda client, url: client.post(
+        url, json={"email": "not an address"}
+    ),
     ("post", "/xmlrpc"): lambda client, url: client.post(
         url, data="<methodCall/>", content_type="text/xml"
     ),

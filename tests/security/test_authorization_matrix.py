@@ -111,6 +111,7 @@ ACCESS = {
     ("GET", "/v1/notifications/unsubscribe"): PUBLIC,
     ("POST", "/v1/notifications/unsubscribe"): PUBLIC,
     ("GET", "/v1/notifications/deliveries"): ADMIN,
+    ("POST", "/v1/posts/{slug}/subscriptions"): PUBLIC,
 }
 
 PATH_VALUES = {
@@ -138,6 +139,7 @@ PATH_VALUES = {
     "/v1/moderation/comments/{comment_id}/block": {"comment_id": "1"},
     "/v1/moderation/blocks/{block_id}": {"block_id": "999999"},
     "/v1/posts/{slug}/comment-token": {"slug": POST_SLUG},
+    "/v1/posts/{slug}/subscriptions": {"slug": POST_SLUG},
 }
 CALLERS = ["anonymous", "bad token", "revoked token", *[role.value for role in Role]]
 OPERATIONS = [
