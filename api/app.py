@@ -200,6 +200,8 @@ def _spec_kwargs() -> dict:
 def _register_blueprints(app: Flask) -> None:
     from api.auth.routes import blp as tokens
     from api.cdn.routes import blp as cdn
+    from api.comments.notification_routes import blp as notifications
+    from api.comments.notification_routes import posts_blp as thread_subscriptions
     from api.comments.routes import blp as comments
     from api.comments.settings_routes import blp as discussion_settings
     from api.compat import contract as compat_contract
@@ -211,9 +213,12 @@ def _register_blueprints(app: Flask) -> None:
     from api.content.routes import blp as posts
     from api.content.taxonomy_routes import blp as taxonomy
     from api.events.routes import blp as events
+    from api.feeds.routes import blp as feeds
+    from api.feeds.routes import install_alternate_links
     from api.linkbacks.routes import blp as linkbacks
     from api.media.routes import blp as media
     from api.media.routes import files as media_files
+    from api.moderation.block_routes import blp as blocks
     from api.moderation.routes import blp as moderation
     from api.pages.routes import blp as pages
     from api.privacy.routes import blp as privacy
@@ -233,13 +238,18 @@ def _register_blueprints(app: Flask) -> None:
         linkbacks,
         webhooks,
         moderation,
+        blocks,
         media,
         cdn,
         content_keys,
         privacy,
+        feeds,
+        notifications,
+        thread_subscriptions,
         editorial,  # last: its operations and schemas come last in the contract
     ):
         smorest.register_blueprint(blueprint)
+    install_alternate_links(app)
     app.register_blueprint(pages)  # pages, not operations: a plain Blueprint, not in the spec
     app.register_blueprint(media_files)  # stored files (local storage): not operations either
     app.register_blueprint(wordpress)  # WordPress's API: its own shapes (docs/compat.md)

@@ -22,8 +22,11 @@ from api.auth import models as auth_models
 from api.cdn import models as cdn_models
 from api.cdn import purging as cdn_purging
 from api.cdn import tasks as cdn_tasks
+from api.comments import feedback as akismet_feedback
 from api.comments import models as comment_models
+from api.comments import notify
 from api.comments import services as comments
+from api.comments import tasks as comment_tasks
 from api.compat import models as compat_models
 from api.content import models as content_models
 from api.content import tasks as content_tasks
@@ -32,6 +35,8 @@ from api.events import catalogue as events
 from api.events import models as event_models
 from api.events import tasks as event_tasks
 from api.events.dispatch import Dispatcher, Reaction, Subscription
+from api.feeds import tasks as feed_tasks
+from api.feeds import websub
 from api.linkbacks import models as linkback_models
 from api.linkbacks import services as linkbacks
 from api.linkbacks import tasks as linkback_tasks
@@ -59,6 +64,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("linkbacks", linkbacks.POST_EVENTS, linkbacks.on_post_changed),
     # A change anonymous readers can see is purged from the CDN or Varnish by its keys.
     Subscription("cdn", None, cdn_purging.on_event),
+    # A moderator's spam or ham decision becomes a report to the Akismet-protocol service.
+    Subscription("akismet", akismet_feedback.EVENTS, akismet_feedback.on_moderated),
+    # An approved reply becomes a notice to its parent's confirmed subscribers.
+    Subscription("notifications", notify.EVENTS, notify.on_comment_event),
+    # A change to what a feed shows pings the WebSub hub, when one is configured.
+    Subscription("websub", websub.EVENTS, websub.on_feed_changed),
 )
 
 MODELS = (
@@ -76,8 +87,10 @@ MODELS = (
 )
 TASKS = (
     cdn_tasks,
+    comment_tasks,
     content_tasks,
     event_tasks,
+    feed_tasks,
     linkback_tasks,
     moderation_tasks,
     privacy_tasks,

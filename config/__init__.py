@@ -105,8 +105,16 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_timeout: float = 10.0
     mail_from: str = ""
+    # Reply notifications: at most one digest per address per this many minutes (0: as
+    # soon as the worker sees the reply); seconds before each retry of a failed mail.
+    notify_digest_minutes: int = 15
+    # Moderators and admins whose token has an email get a digest of new pending comments.
+    moderator_digest: bool = False
+    mail_retry_schedule: tuple[float, ...] = (60, 300, 1800, 7200, 21600)
     # WebSub hub announced by the feeds and pinged when they change; empty = none.
     websub_hub_url: str = ""
+    # The site's language (Akismet's blog_lang, the feeds' language).
+    site_language: str = "en"
     # A CDN or Varnish in front (api/cdn): who to purge, and how long such caches keep a
     # public read (seconds; browsers keep public_max_age).
     varnish_url: tuple[str, ...] = ()  # every node, comma-separated in the environment
@@ -334,8 +342,8 @@ def _validate_media(settings: Settings) -> None:
 def _validate_spam_and_mail(settings: Settings) -> None:
     if settings.privacy_erasure not in ("anonymise", "delete"):
         raise ConfigError(f"{ENV_PREFIX}PRIVACY_ERASURE must be anonymise or delete")
-    if settings.comment_token_invalid not in ("hold", "refuse"):
-        raise ConfigError(f"{ENV_PREFIX}COMMENT_TOKEN_INVALID must be hold or refuse")
+    if settings.comment_token_invalid not in ("hold", "refuse", "ignore"):
+        raise ConfigError(f"{ENV_PREFIX}COMMENT_TOKEN_INVALID must be hold, refuse or ignore")
     if settings.comment_token_max_age <= settings.comment_token_min_seconds:
         raise ConfigError(
             f"{ENV_PREFIX}COMMENT_TOKEN_MAX_AGE must be longer than "

@@ -21,5 +21,7 @@ class ApiToken(db.Model):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("authors.id", ondelete="CASCADE"), index=True
     )
+    # Where the digest of pending comments goes (moderators and admins; a setting).
+    email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -41,7 +41,9 @@ class Tokens(MethodView):
         author token.
         """
         with unit_of_work():
-            token, plain = services.create_token(data["name"], data["role"], data.get("author"))
+            token, plain = services.create_token(
+                data["name"], data["role"], data.get("author"), data.get("email")
+            )
         body = NewTokenSchema().dump(token)
         body["token"] = plain
         return json_response(body, 201)

@@ -16,6 +16,13 @@ class TokenWriteSchema(ma.Schema):
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Author slug, for author tokens"},
     )
+    email = ma.fields.Email(
+        validate=validate.Length(max=320),
+        metadata={
+            "description": "Moderators and admins: where the digest of pending comments goes "
+            "(when the moderator_digest setting is on)"
+        },
+    )
 
 
 class TokenSchema(ma.Schema):
@@ -26,6 +33,7 @@ class TokenSchema(ma.Schema):
     role = ma.fields.String(validate=ROLES)
     author_id = ma.fields.Integer(dump_only=True, allow_none=True)
     prefix = ma.fields.String(dump_only=True, metadata={"description": "First characters"})
+    email = ma.fields.String(dump_only=True, allow_none=True)
     created_at = Timestamp(dump_only=True)
     revoked_at = Timestamp(dump_only=True, allow_none=True)
 

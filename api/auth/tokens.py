@@ -25,7 +25,9 @@ def is_staff_token(token: str) -> bool:
     return token.startswith(TOKEN_PREFIX)
 
 
-def create_token(name: str, role: str, author_slug: str | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    name: str, role: str, author_slug: str | None = None, email: str | None = None
+) -> tuple[ApiToken, str]:
     """A new token; the plain value is returned once and never stored."""
     author_id = _author_id(author_slug) if author_slug else None
     try:
@@ -41,6 +43,7 @@ def create_token(name: str, role: str, author_slug: str | None = None) -> tuple[
         token_hash=hash_token(plain),
         prefix=plain[:12],
         author_id=author_id if role is Role.AUTHOR else None,
+        email=email.strip().lower() if email else None,
     )
     db.session.add(token)
     db.session.flush()
@@ -52,6 +55,21 @@ def _author_id(slug: str) -> int:
     the wiring table (api/wiring.py) lends its lookup, so auth, which every area builds
     on, imports none of them (404 for an unknown slug)."""
     return current_app.extensions["marginalia.author_ids"](slug)
+
+
+def moderator_emails() -> list[str]:
+    """The addresses of live moderator and admin tokens (the pending comments' digest)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken.email)
+            .where(
+                ApiToken.email.is_not(None),
+                ApiToken.revoked_at.is_(None),
+                ApiToken.role.in_((Role.ADMIN.value, Role.MODERATOR.value)),
+            )
+            .distinct()
+        )
+    )
 
 
 def list_tokens() -> list[ApiToken]:

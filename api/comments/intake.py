@@ -13,14 +13,14 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, exists, func, insert, null, select
 
 from api.auth.oidc import Identity
-from api.comments import discussion, rules, status_counts
+from api.comments import defences, discussion, notify, rules, status_counts
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import COMMENT_STATUSES, MAX_ID, Comment
 from api.comments.services import comment_data, recount, thread_keys
@@ -60,7 +60,21 @@ class DuplicateComment(Conflict):
     slug, title = "duplicate-comment", "Duplicate comment"
 
 
-REFUSALS = {"comments_closed": CommentsClosed, "flood": Flooding, "duplicate": DuplicateComment}
+class FormTokenRefused(Forbidden):
+    slug, title = "form-token", "Comment-form token refused"
+
+
+class SpamRefused(Forbidden):
+    slug, title = "spam", "Refused as spam"
+
+
+REFUSALS = {
+    "comments_closed": CommentsClosed,
+    "flood": Flooding,
+    "duplicate": DuplicateComment,
+    "form_token": FormTokenRefused,
+    "akismet_discard": SpamRefused,
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,12 @@ class Submission:
     identity: Identity | None = None
     ip: str | None = None
     user_agent: str | None = None
+    referrer: str | None = None
+    # The spam defences' bot traps (api/comments/defences.py).
+    form_token: str | None = None
+    honeypot: str | None = None
+    # Email me approved replies (double opt-in: api/comments/notify.py).
+    notify_replies: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,8 @@ class Receipt:
     comment: SimpleNamespace  # the stored row: Comment's attributes
     edit_token: str
     editable_until: datetime
+    # What the sender is told the status is (a shadow block's lie; else the status).
+    shown_status: str = ""
 
 
 def hash_edit_token(token: str) -> str:
@@ -89,7 +111,9 @@ def hash_edit_token(token: str) -> str:
 # --- submitting -------------------------------------------------------------------------
 
 
-def submit_comment(slug: str, submission: Submission, settings: Settings) -> Receipt:
+def submit_comment(
+    slug: str, submission: Submission, settings: Settings, secret: str = ""
+) -> Receipt:
     post = find_post(slug=slug, site_url=settings.site_url)
     if post is None or post.status != "published":
         raise NotFound(f"No post with slug {slug!r}.")
@@ -111,15 +135,48 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
         ip=ip,
         user_agent=user_agent,
         history=_history(post.id, author, body, ip),
+        defence=defences.gather(
+            settings,
+            secret,
+            post_id=post.id,
+            author=author,
+            body=body,
+            ip=ip,
+            user_agent=user_agent,
+            form_token=submission.form_token,
+            honeypot=submission.honeypot,
+            check_token=bool(secret),
+            now=now,
+        ),
     )
     _refuse_if(rules.refusal(case, tuning))
     decision = rules.judge(case, tuning)
+    if decision.status != rules.SPAM and settings.akismet_key:
+        # No transaction stays open while the service is asked (up to akismet_timeout):
+        # what was read so far was read; the insert below starts a new one.
+        unit_of_work.end_reads()
+        akismet = defences.with_akismet(
+            case.defence,
+            settings,
+            author=author,
+            body=body,
+            ip=ip,
+            user_agent=user_agent,
+            referrer=submission.referrer,
+            permalink=post.url,
+            comment_type="reply" if submission.parent_id else "comment",
+            now=now,
+        )
+        case = replace(case, defence=akismet)
+        _refuse_if(rules.refusal(case, tuning))
+        decision = rules.judge(case, tuning)
 
     token = EDIT_TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = {
         **_NEW_COMMENT,
         "post_id": post.id,
         "parent_id": submission.parent_id,
+        "thread_id": _thread_of(submission.parent_id),
         "depth": depth,
         "status": decision.status,
         "body": body,
@@ -150,7 +207,25 @@ def submit_comment(slug: str, submission: Submission, settings: Settings) -> Rec
     status_counts.added(comment.status)
     if comment.status == "approved":
         recount(post.id)
-    return Receipt(comment, token, editable_until(comment, tuning))
+    if submission.notify_replies:
+        notify.subscribe_replies(comment, author.email, settings, secret)
+    # `comment` was never in the session: it is exactly the row written, for the receipt.
+    shown = rules.shadowed(decision) or comment.status
+    return Receipt(comment, token, editable_until(comment, tuning), shown)
+
+
+def comment_token(slug: str, user_agent: str | None, settings: Settings, secret: str) -> dict:
+    """A signed comment-form token for a published post open for comments."""
+    post = find_post(slug=slug, site_url=settings.site_url)
+    if post is None or post.status != "published":
+        raise NotFound(f"No post with slug {slug!r}.")
+    now = utcnow()
+    _refuse_if(rules.comments_closed(_case(post, now), discussion.current(settings)))
+    return {
+        "token": defences.issue_token(secret, post.id, user_agent, now),
+        "not_before": now + timedelta(seconds=settings.comment_token_min_seconds),
+        "expires_at": now + timedelta(seconds=settings.comment_token_max_age),
+    }
 
 
 _INSERT_COMMENT = insert(Comment.__table__).returning(Comment.__table__.c.id)
@@ -183,6 +258,7 @@ def _case(
     ip: str | None = None,
     user_agent: str | None = None,
     history: rules.History | None = None,
+    defence: rules.Defence | None = None,
 ) -> rules.Case:
     return rules.Case(
         body=body,
@@ -194,6 +270,7 @@ def _case(
         comments_open=post.comments_open,
         published_at=post.published_at,
         history=history or rules.History(),
+        defence=defence or rules.Defence(),
     )
 
 
@@ -271,6 +348,14 @@ def _reply_depth(post: PostRef, parent_id: int | None, tuning: DiscussionSetting
             }
         )
     return parent.depth + 1
+
+
+def _thread_of(parent_id: int | None) -> int | None:
+    """The top comment of the reply's thread (the parent is in the session already)."""
+    if parent_id is None:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    return parent.thread_id or parent.id
 
 
 def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> rules.History:
@@ -400,6 +485,20 @@ def edit_comment(
         ip=comment.ip_address,
         user_agent=comment.user_agent,
         history=rules.History(author_has_approved=bool(approved_before)),
+        # The block rules see the new text too (no form token on an edit).
+        defence=defences.gather(
+            settings,
+            "",
+            post_id=post.id,
+            author=author,
+            body=body,
+            ip=comment.ip_address,
+            user_agent=comment.user_agent,
+            form_token=None,
+            honeypot=None,
+            check_token=False,
+            now=utcnow(),
+        ),
     )
     decision = rules.judge(case, tuning)
     was_approved, before = comment.status == "approved", comment.status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from api.cache import keys
 from api.cache.keys import depends_on
@@ -15,6 +15,19 @@ from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from config import Settings
 
 THREAD_ORDER = (SortKey(Comment.created_at, False, "datetime"), SortKey(Comment.id, False))
+# Newest threads first, each thread oldest first below its top comment (a top comment's
+# id orders threads: ids grow with time).
+THREAD_ROOT = func.coalesce(Comment.thread_id, Comment.id)
+NEWEST_FIRST = (
+    SortKey(THREAD_ROOT, True),
+    SortKey(Comment.created_at, False, "datetime"),
+    SortKey(Comment.id, False),
+)
+ORDERS = {"oldest": THREAD_ORDER, "newest": NEWEST_FIRST}
+KEYS_OF = {
+    "oldest": lambda row: [row.created_at, row.id],
+    "newest": lambda row: [row.thread_id or row.id, row.created_at, row.id],
+}
 # What a reader sees of a comment (CommentSchema): columns, not entities, because a
 # page of 100 entities with their 25 columns costs more than the query (bench/README.md).
 PUBLIC_COLUMNS = (
@@ -24,11 +37,13 @@ PUBLIC_COLUMNS = (
     Comment.body_html,
     Comment.author_name,
     Comment.author_url,
+    Comment.author_photo,
+    Comment.mention_type,
     Comment.parent_id,
     Comment.created_at,
 )
 # Built once: see api/content/reading.py on statements per request.
-_THREAD = select(*PUBLIC_COLUMNS).where(
+_THREAD = select(*PUBLIC_COLUMNS, Comment.thread_id).where(
     Comment.post_id == bindparam("post_id"), Comment.status == "approved"
 )
 
@@ -41,9 +56,12 @@ def list_approved(
     cursor: str | None,
     codec: CursorCodec,
     count: bool = False,
+    sort: str = "oldest",
 ) -> Page:
     """One page of a post's approved items as rows of PUBLIC_COLUMNS; `parent_id` lets a
-    frontend build threads.
+    frontend build threads. Oldest first, or newest first (`sort`): the newest threads
+    first, each still in reading order below its top comment, so a reply never comes
+    before the comment it answers.
 
     Keyset pagination on (created_at, id), served by the (post_id, status, created_at,
     id) index, so a page costs the same however long the discussion.
@@ -55,12 +73,12 @@ def list_approved(
     return paginate(
         db.session,
         _THREAD,
-        THREAD_ORDER,
+        ORDERS[sort],
         limit=limit,
         cursor=cursor,
         codec=codec,
         count=count,
-        key_of=lambda comment: [comment.created_at, comment.id],
+        key_of=KEYS_OF[sort],
         params={"post_id": post.id},
     )
 
@@ -77,3 +95,19 @@ def comment_for(comment_id: int, token: str | None, settings: Settings) -> tuple
     if post is None or post.status != "published":
         raise NotFound("No such comment.")
     return comment, False
+
+
+_RECENT = select(*PUBLIC_COLUMNS, Comment.post_id, Comment.updated_at).where(
+    Comment.status == "approved", Comment.type == "comment"
+)
+
+
+def recent_approved(post_id: int | None, limit: int) -> list:
+    """The newest approved comments (of one post, or of all), newest first, for feeds.
+    The caller checks that the post is published; across posts, only published posts'
+    comments count (the caller filters by the posts it can name)."""
+    query = _RECENT
+    if post_id is not None:
+        query = query.where(Comment.post_id == post_id)
+    query = query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
+    return list(db.session.execute(query))

@@ -17,13 +17,16 @@ from api.auth.guard import accepts_commenter_tokens
 from api.cache.responses import cached_public
 from api.comments import intake, reading
 from api.comments.limits import comment_rate_limits
+from api.comments.rules import shown_status
 from api.comments.schemas import (
     CommentEditSchema,
     CommentPage,
     CommentSchema,
     CommentSubmitSchema,
+    CommentTokenSchema,
     OwnCommentSchema,
     SubmittedCommentSchema,
+    ThreadArgsSchema,
 )
 from api.comments.views import own_comment_view, public_comment
 from api.infra.pagination import CursorCodec
@@ -31,7 +34,7 @@ from api.infra.unit_of_work import unit_of_work
 from api.web.clients import client_ip
 from api.web.conditional import if_match_guard
 from api.web.contract import problems
-from api.web.fields import PageArgsSchema, rfc3339
+from api.web.fields import rfc3339
 from api.web.parsing import Blueprint, plain_json_body
 from api.web.responses import json_response, page_body
 
@@ -75,7 +78,11 @@ def _settings():
 
 
 def _own_view(comment) -> dict:
-    return _own.dump(comment)
+    body = _own.dump(comment)
+    shown = shown_status(comment.status, comment.reasons)
+    if shown != comment.status and shown == "approved":
+        body["status"] = shown  # a shadow block: answered as if it were accepted
+    return body
 
 
 _submit_schema = CommentSubmitSchema()
@@ -114,10 +121,18 @@ def _submit(data: dict, slug: str):
         identity=commenter_identity(),
         ip=client_ip(),
         user_agent=request.user_agent.string or None,
+        referrer=request.referrer,
+        form_token=data.get("form_token"),
+        honeypot=data.get("honeypot"),
+        notify_replies=data.get("notify_replies", False),
     )
     with unit_of_work():
-        receipt = intake.submit_comment(slug, submission, _settings())
+        receipt = intake.submit_comment(
+            slug, submission, _settings(), current_app.config["SECRET_KEY"]
+        )
     body = own_comment_view(receipt.comment)  # SubmittedCommentSchema's fields, in its order
+    if receipt.shown_status == "approved":
+        body["status"] = "approved"  # a shadow block answers as if accepted
     body["edit_token"] = receipt.edit_token
     body["editable_until"] = rfc3339(receipt.editable_until)
     location = url_for("comments.Comment", comment_id=receipt.comment.id)
@@ -127,15 +142,15 @@ def _submit(data: dict, slug: str):
 @blp.route("/posts/<string:slug>/comments")
 @cached_public
 class PostComments(MethodView):
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(ThreadArgsSchema, location="query")
     @blp.response(200, CommentPage)
     @problems(blp, 400, 404, 422, descriptions={404: "No published post with this slug"})
     @blp.doc(operationId="listComments")
     def get(self, args, slug):
-        """List a published post's approved comments and pingbacks, oldest first
+        """List a published post's approved comments and pingbacks, oldest or newest first
 
-        Public. Approved comments and pingbacks of a published post, oldest first; build threads
-        with `parent_id`.
+        Public. Approved comments and pingbacks of a published post, oldest first
+        (`sort=newest`: newest first); build threads with `parent_id`.
         """
         page = reading.list_approved(
             slug,
@@ -143,7 +158,11 @@ class PostComments(MethodView):
             limit=args["limit"],
             cursor=args["cursor"],
             count=args["count"],
-            codec=CursorCodec(current_app.config["SECRET_KEY"], "comments"),
+            sort=args["sort"],
+            codec=CursorCodec(
+                current_app.config["SECRET_KEY"],
+                "comments" if args["sort"] == "oldest" else "comments-newest",
+            ),
         )
         return page_body(page, lambda rows: [public_comment(row) for row in rows])
 
@@ -190,6 +209,30 @@ class PostComments(MethodView):
     def post(self, data, slug):
         """Submit a comment (anonymous, or as an OIDC identity)"""
         return _submit(data, slug)
+
+
+@blp.route("/posts/<string:slug>/comment-token")
+class PostCommentToken(MethodView):
+    @blp.doc(security=[])
+    @blp.response(200, CommentTokenSchema)
+    @problems(blp, 403, 404, descriptions={403: "Comments are closed on this post"})
+    @blp.doc(operationId="getCommentToken")
+    def get(self, slug):
+        """Get a signed comment-form token (fetch it when the form is shown)
+
+        Public, never cached. The token is bound to the post and to the browser's
+        User-Agent; send it back as `form_token`. A comment sent before `not_before` or
+        after `expires_at`, with a forged token or none, is held for a moderator or
+        refused (the `comment_token_invalid` setting).
+        """
+        body = intake.comment_token(
+            slug,
+            request.user_agent.string or None,
+            _settings(),
+            current_app.config["SECRET_KEY"],
+        )
+        body = CommentTokenSchema().dump(body)
+        return json_response(body, 200, {"Cache-Control": "no-store"})
 
 
 @blp.route("/comments/<int:comment_id>")

@@ -76,6 +76,20 @@ class History:
 
 
 @dataclass(frozen=True)
+class Defence:
+    """What the spam defences found (issue 20): the intake gathers it, the rules below
+    judge it. Every field is optional: a comment imported or edited has no form token."""
+
+    block_action: str | None = None  # hold | spam | shadow (shadow only when enabled)
+    block_reason: str = ""
+    honeypot: bool = False  # the honeypot field came back filled in
+    token: str | None = None  # api/comments/form_tokens.TokenVerdict; None = not checked
+    token_action: str = "hold"  # noqa: S105  what a bad token does: hold | refuse | ignore
+    akismet: str | None = None  # api/comments/akismet.Verdict; None = not asked
+    akismet_reason: str = ""
+
+
+@dataclass(frozen=True)
 class Case:
     body: str  # Markdown as typed
     body_html: str  # rendered and sanitised
@@ -86,6 +100,7 @@ class Case:
     comments_open: bool = True
     published_at: datetime | None = None
     history: History = field(default_factory=History)
+    defence: Defence = field(default_factory=Defence)
 
 
 @dataclass(frozen=True)
@@ -149,7 +164,35 @@ def duplicate(case: Case, settings: DiscussionSettings) -> Verdict | None:
     return None
 
 
-REFUSAL_RULES: tuple[Rule, ...] = (comments_closed, flood, duplicate)
+TOKEN_REASONS = {
+    "missing": "No comment-form token was sent.",
+    "forged": "The comment-form token is not one we issued for this post and browser.",
+    "too_fast": "The comment came sooner after its form token than a person can write one.",
+    "too_old": "The comment-form token has expired.",
+}
+
+
+def form_token_refused(case: Case, settings: DiscussionSettings) -> Verdict | None:
+    token = case.defence.token
+    if token in TOKEN_REASONS and case.defence.token_action == "refuse":  # noqa: S105
+        reason = TOKEN_REASONS[token] + " Fetch a new one from /v1/posts/{slug}/comment-token."
+        return Verdict("form_token", REFUSED, reason, 403)
+    return None
+
+
+def akismet_discard(case: Case, settings: DiscussionSettings) -> Verdict | None:
+    if case.defence.akismet == "discard":
+        return Verdict("akismet_discard", REFUSED, case.defence.akismet_reason, 403)
+    return None
+
+
+REFUSAL_RULES: tuple[Rule, ...] = (
+    comments_closed,
+    form_token_refused,
+    flood,
+    duplicate,
+    akismet_discard,
+)
 
 
 # --- status rules -----------------------------------------------------------------------
@@ -187,7 +230,51 @@ def hold_all(case: Case, settings: DiscussionSettings) -> Verdict | None:
     return None
 
 
-STATUS_RULES: tuple[Rule, ...] = (disallowed_key, too_many_links, moderation_key, hold_all)
+def blocked(case: Case, settings: DiscussionSettings) -> Verdict | None:
+    """A block rule matched (api/comments/blocklist.py): hold, or spam (shadow is spam
+    stored, and the sender is answered as if it were not)."""
+    action = case.defence.block_action
+    if action is None:
+        return None
+    verdict = PENDING if action == "hold" else SPAM
+    rule = "shadow_block" if action == "shadow" else "blocked"
+    return Verdict(rule, verdict, case.defence.block_reason)
+
+
+def honeypot(case: Case, settings: DiscussionSettings) -> Verdict | None:
+    if case.defence.honeypot:
+        return Verdict("honeypot", SPAM, "The hidden honeypot field was filled in.")
+    return None
+
+
+def form_token(case: Case, settings: DiscussionSettings) -> Verdict | None:
+    token = case.defence.token
+    if token in TOKEN_REASONS and case.defence.token_action == "hold":  # noqa: S105
+        return Verdict("form_token", PENDING, TOKEN_REASONS[token])
+    return None
+
+
+def akismet(case: Case, settings: DiscussionSettings) -> Verdict | None:
+    answer = case.defence.akismet
+    if answer == "spam":
+        return Verdict("akismet", SPAM, case.defence.akismet_reason)
+    if answer == "unavailable":
+        return Verdict("akismet", PENDING, case.defence.akismet_reason)
+    if answer == "ham":
+        return Verdict("akismet", APPROVED, case.defence.akismet_reason)
+    return None
+
+
+STATUS_RULES: tuple[Rule, ...] = (
+    blocked,
+    honeypot,
+    form_token,
+    akismet,
+    disallowed_key,
+    too_many_links,
+    moderation_key,
+    hold_all,
+)
 
 
 def approval(case: Case, settings: DiscussionSettings) -> Verdict:
@@ -217,6 +304,15 @@ def judge(case: Case, settings: DiscussionSettings) -> Decision:
     verdicts.append(approval(case, settings))
     status = max((v.verdict for v in verdicts), key=STRICTNESS.__getitem__)
     return Decision(status, tuple(verdicts))
+
+
+def shadowed(decision: Decision) -> str | None:
+    """The status a shadow-blocked comment's sender is told: what it would have had
+    without the shadow block; None when no shadow block fired."""
+    if "shadow_block" not in decision.rules:
+        return None
+    others = [v.verdict for v in decision.verdicts if v.rule != "shadow_block"]
+    return max(others, key=STRICTNESS.__getitem__) if others else APPROVED
 
 
 def stricter(first: str, second: str) -> str:
@@ -278,3 +374,14 @@ def _address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
         return ipaddress.ip_address(ip) if ip else None
     except ValueError:
         return None
+
+
+def shown_status(status: str, reasons: list[dict] | None) -> str:
+    """The status a comment's author is shown: a shadow-blocked comment looks as the
+    other rules would have left it."""
+    records = reasons or []
+    if status != SPAM or not any(r.get("rule") == "shadow_block" for r in records):
+        return status
+    others = [r.get("verdict") for r in records if r.get("rule") != "shadow_block"]
+    others = [v for v in others if v in STRICTNESS]
+    return max(others, key=STRICTNESS.__getitem__) if others else APPROVED

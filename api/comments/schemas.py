@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from api.comments.discussion import MAX_KEY_LENGTH, MAX_KEYS, RANGES
 from api.comments.models import MAX_ID
-from api.web.fields import StrictBoolean, Timestamp, page_schema
+from api.web.fields import PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
 HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 BODY_LIMIT = 65525  # the discussion setting max_comment_length may lower it
@@ -23,7 +23,7 @@ class CommentSchema(ma.Schema):
     """A comment or pingback as readers see it (approved items only)."""
 
     id = ma.fields.Integer()
-    type = ma.fields.String(validate=validate.OneOf(["comment", "pingback"]))
+    type = ma.fields.String(validate=validate.OneOf(["comment", "pingback", "webmention"]))
     status = PublicStatus(
         validate=validate.OneOf(["approved", "pending"]),
         metadata={
@@ -36,6 +36,18 @@ class CommentSchema(ma.Schema):
     )
     author_name = ma.fields.String()
     author_url = ma.fields.String(allow_none=True)
+    author_photo = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Webmentions: the author's photo from the source's h-card"},
+    )
+    mention_type = ma.fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["reply", "like", "repost", "bookmark", "mention"]),
+        metadata={
+            "description": "Webmentions: what the source's h-entry is (u-in-reply-to: reply, "
+            "u-like-of: like, u-repost-of: repost, u-bookmark-of: bookmark, else mention)"
+        },
+    )
     parent_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "The comment replied to"}
     )
@@ -83,6 +95,31 @@ class CommentSubmitSchema(ma.Schema):
         metadata={"description": "Never shown publicly"},
     )
     author_url = ma.fields.String(allow_none=True, validate=[HTTP_URL, validate.Length(max=2000)])
+    form_token = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=200)],
+        metadata={
+            "description": "The token from GET /v1/posts/{slug}/comment-token, fetched when "
+            "the form was shown (a bot trap: missing, forged, too fast or too old holds or "
+            "refuses the comment, a setting)"
+        },
+    )
+    notify_replies = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "Email me approved replies to this comment (needs author_email or "
+            "an OIDC email; a confirmation mail with a signed link comes first, and every "
+            "mail has a one-click unsubscribe)"
+        },
+    )
+    honeypot = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=2000)],
+        metadata={
+            "description": "A form field hidden from people: send it empty. Filled in, the "
+            "comment is spam"
+        },
+    )
 
 
 class CommentEditSchema(ma.Schema):
@@ -165,3 +202,73 @@ class DiscussionSettingsPatchSchema(DiscussionSettingsSchema):
 
 
 CommentPage = page_schema(CommentSchema, "CommentPage")
+
+
+class CommentTokenSchema(ma.Schema):
+    token = ma.fields.String(
+        required=True, metadata={"description": "Send it back as `form_token` with the comment"}
+    )
+    not_before = Timestamp(
+        required=True,
+        metadata={"description": "A comment sent earlier counts as a bot's (minimum fill time)"},
+    )
+    expires_at = Timestamp(required=True, metadata={"description": "Fetch a new one after this"})
+
+
+class ThreadArgsSchema(PageArgsSchema):
+    sort = ma.fields.String(
+        load_default="oldest",
+        validate=validate.OneOf(["oldest", "newest"]),
+        metadata={"description": "oldest first (default) or newest first"},
+    )
+
+
+class MailDeliverySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    to_address = ma.fields.String(required=True)
+    kind = ma.fields.String(
+        required=True, validate=validate.OneOf(["confirmation", "digest", "moderation"])
+    )
+    subject = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=validate.OneOf(["pending", "sent", "failed"]))
+    attempts = ma.fields.Integer(required=True)
+    last_error = ma.fields.String(allow_none=True, required=True)
+    next_attempt_at = Timestamp(allow_none=True, required=True)
+    created_at = Timestamp(required=True)
+    sent_at = Timestamp(allow_none=True, required=True)
+
+
+MailDeliveryPage = page_schema(MailDeliverySchema, "MailDeliveryPage")
+
+
+class NotificationTokenArgs(ma.Schema):
+    token = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "The signed token of the link in the mail"},
+    )
+
+
+class ThreadSubscriptionSchema(ma.Schema):
+    email = ma.fields.Email(required=True, validate=validate.Length(max=320))
+
+
+class ThreadSubscribedSchema(ma.Schema):
+    status = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["unconfirmed", "confirmed"]),
+        metadata={
+            "description": "unconfirmed: a confirmation mail was sent (or one sent today "
+            "stands); confirmed: the address had confirmed before"
+        },
+    )
+
+
+class SubscriptionStateSchema(ma.Schema):
+    email = ma.fields.String(required=True)
+    status = ma.fields.String(
+        required=True, validate=validate.OneOf(["confirmed", "subscribed", "unsubscribed"])
+    )
+    subscriptions = ma.fields.Integer(
+        metadata={"description": "Confirmation: how many subscriptions started"}
+    )

@@ -6,6 +6,7 @@ Every comment added or removed here also tells api/comments/status_counts.py.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -64,6 +65,7 @@ def add_pingback(
     excerpt_html: str,
     status: str,
     ip_address: str | None = None,
+    mention: dict | None = None,
 ) -> tuple[Comment, bool]:
     """Record a pingback on a post once per (post, source); returns (entry, created).
 
@@ -87,6 +89,23 @@ def add_pingback(
         ip_address=ip_address,
         reasons=[{"rule": "pingback", "verdict": status, "reason": "linkback"}],
     )
+    if mention is not None:
+        # A Webmention: typed so, with what the source's h-entry says of itself.
+        entry.type = "webmention"
+        entry.mention_type = mention.get("type") or "mention"
+        entry.author_name = (mention.get("author_name") or source_title)[:200]
+        entry.author_url = mention.get("author_url") or source_url
+        entry.author_photo = mention.get("author_photo")
+        if mention.get("summary"):
+            entry.body_html = f"<p>{html.escape(mention['summary'])}</p>"
+        who = mention.get("author_name") or "an unnamed author"
+        entry.reasons = [
+            {
+                "rule": "webmention",
+                "verdict": status,
+                "reason": f"Webmention: a {entry.mention_type} by {who}.",
+            }
+        ]
     db.session.add(entry)
     db.session.flush()
     record_event(
@@ -139,6 +158,7 @@ def import_comment(
         post_id=post_id,
         parent_id=parent.id if parent else None,
         depth=parent.depth + 1 if parent else 1,
+        thread_id=(parent.thread_id or parent.id) if parent else None,
         type=type,
         status=status,
         body=body,

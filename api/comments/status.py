@@ -131,7 +131,9 @@ def lock_many(ids) -> dict[int, Comment]:
 
 def find_pingback(post_id: int, source_url: str, *, locked: bool = False) -> Comment | None:
     query = select(Comment).where(
-        Comment.post_id == post_id, Comment.source_url == source_url, Comment.type == "pingback"
+        Comment.post_id == post_id,
+        Comment.source_url == source_url,
+        Comment.type.in_(("pingback", "webmention")),
     )
     return db.session.scalar(query.with_for_update() if locked else query)
 

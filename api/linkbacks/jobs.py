@@ -23,6 +23,7 @@ from api.infra.unit_of_work import unit_of_work
 from api.linkbacks import targets
 from api.linkbacks.fetching import guarded_client
 from api.linkbacks.incoming import links_to
+from api.linkbacks.microformats import parse_mention
 from api.linkbacks.models import OutgoingLinkback, ReceivedWebmention
 from api.linkbacks.retries import LEASE, next_attempt_at
 from api.linkbacks.sending import Outcome, send_linkback
@@ -127,14 +128,15 @@ def verify_due_webmentions(limit: int = VERIFY_BATCH) -> int:
     with guarded_client() as client:
         while done < limit and (job := claim_next(_next_due_mention, _claim_mention)):
             check = check_source(client, job.source_url, links_to(job.target_url, job.slugs))
+            mention = _mention_of(check, job) if check.outcome == LINKED else None
             try:
                 with unit_of_work():
-                    _settle(job, check)
+                    _settle(job, check, mention)
             except Conflict:
                 # The source's entry was registered meanwhile (by a pingback): settle
                 # again, now finding it there.
                 with unit_of_work():
-                    _settle(job, check)
+                    _settle(job, check, mention)
             done += 1
     return done
 
@@ -179,7 +181,25 @@ def _claim_mention(row: ReceivedWebmention) -> _Mention | None:
     return job if claimed.rowcount == 1 else None
 
 
-def _settle(job: _Mention, check: SourceCheck) -> None:
+def _mention_of(check: SourceCheck, job: _Mention) -> dict:
+    """What the source's microformats2 h-entry says (no fetching: the page is in hand)."""
+    if not check.page_text:
+        return {}
+    try:
+        found = parse_mention(check.page_text, check.page_url or job.source_url, job.target_url)
+    except Exception:  # a parser's surprise must not lose the mention
+        log.warning("webmention %s: microformats not readable", job.id, exc_info=True)
+        return {}
+    return {
+        "type": found.type,
+        "author_name": found.author_name,
+        "author_url": found.author_url,
+        "author_photo": found.author_photo,
+        "summary": found.summary,
+    }
+
+
+def _settle(job: _Mention, check: SourceCheck, mention: dict | None = None) -> None:
     row = db.session.get(ReceivedWebmention, job.id)
     if row is None or row.attempts != job.attempts:
         return  # deleted, or received again meanwhile: that one counts
@@ -198,6 +218,7 @@ def _settle(job: _Mention, check: SourceCheck) -> None:
             excerpt_html=check.excerpt_html,
             status="pending",
             ip_address=job.ip_address,
+            mention=mention if mention is not None else {},
         )
         return
     # The source is gone or no longer links us (Webmention's update/delete): any entry

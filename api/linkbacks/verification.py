@@ -34,6 +34,8 @@ class SourceCheck:
     title: str = ""
     excerpt_html: str = ""
     detail: str = ""
+    page_text: str = ""  # the source as fetched (HTML), for its microformats
+    page_url: str = ""
 
 
 def check_source(
@@ -60,6 +62,8 @@ def check_source(
         LINKED,
         title=_title(text, page.url),
         excerpt_html=excerpt_html(excerpt),
+        page_text=text if content_type.lower() in _HTML_TYPES else "",
+        page_url=str(page.url),
     )
 
 

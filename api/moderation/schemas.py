@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from api.comments.blocklist import ACTIONS, KINDS
+from api.comments.blocks import AUTHOR_FIELDS
 from api.comments.status import COMMENT_STATUSES, COMMENT_TYPES, MAX_ID
 from api.moderation.queue import MAX_BATCH
 from api.web.fields import PageArgsSchema, StrictBoolean, Timestamp, page_schema
@@ -67,6 +69,10 @@ class ModerationCommentSchema(ma.Schema):
 
     id = ma.fields.Integer()
     type = ma.fields.String(validate=validate.OneOf(COMMENT_TYPES))
+    mention_type = ma.fields.String(
+        allow_none=True, metadata={"description": "Webmentions: reply, like, repost, bookmark…"}
+    )
+    author_photo = ma.fields.String(allow_none=True, metadata={"description": "Webmentions"})
     status = ma.fields.String(validate=STATUS)
     post = ma.fields.Nested(PostSummarySchema, allow_none=True)
     parent_id = ma.fields.Integer(allow_none=True)
@@ -181,3 +187,88 @@ class LogEntrySchema(ma.Schema):
 
 
 LogPage = page_schema(LogEntrySchema, "ModerationLogPage")
+
+
+# --- block rules (api/comments/blocks.py) ----------------------------------------------
+
+BLOCK_KIND = validate.OneOf(KINDS)
+BLOCK_ACTION = validate.OneOf(ACTIONS)
+
+
+class BlockSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, validate=BLOCK_KIND)
+    value = ma.fields.String(required=True, metadata={"description": "As normalised"})
+    action = ma.fields.String(required=True, validate=BLOCK_ACTION)
+    expires_at = Timestamp(allow_none=True, required=True)
+    note = ma.fields.String(required=True)
+    created_by = ma.fields.String(required=True)
+    comment_id = ma.fields.Integer(
+        allow_none=True, required=True, metadata={"description": "The comment it was made from"}
+    )
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+BlockPage = page_schema(BlockSchema, "BlockPage")
+
+
+class BlockArgsSchema(PageArgsSchema):
+    kind = ma.fields.String(validate=BLOCK_KIND, metadata={"description": "Only this kind"})
+
+
+class BlockWriteSchema(ma.Schema):
+    kind = ma.fields.String(
+        required=True,
+        validate=BLOCK_KIND,
+        metadata={
+            "description": "email; email_domain (and its subdomains); ip (an address or "
+            "CIDR range, IPv4 or IPv6; one IPv6 address blocks its /64); identity "
+            "('<OIDC issuer> <subject>'); word (whole words, Unicode-folded); regex "
+            "(time-limited)"
+        },
+    )
+    value = ma.fields.String(required=True, validate=validate.Length(min=1, max=1100))
+    action = ma.fields.String(
+        load_default="spam",
+        validate=BLOCK_ACTION,
+        metadata={
+            "description": "hold (for a moderator), spam, or shadow (spam, answered to the "
+            "sender as if accepted; acts as spam unless the blocklist_shadow setting is on)"
+        },
+    )
+    expires_at = Timestamp(allow_none=True, load_default=None)
+    note = ma.fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class BlockPatchSchema(ma.Schema):
+    kind = ma.fields.String(validate=BLOCK_KIND)
+    value = ma.fields.String(validate=validate.Length(min=1, max=1100))
+    action = ma.fields.String(validate=BLOCK_ACTION)
+    expires_at = Timestamp(allow_none=True)
+    note = ma.fields.String(validate=validate.Length(max=500))
+
+
+class BlockAuthorSchema(ma.Schema):
+    fields_ = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(AUTHOR_FIELDS)),
+        data_key="fields",
+        attribute="fields",
+        load_default=None,
+        validate=validate.Length(min=1, max=4),
+        metadata={
+            "description": "What of the author to block: email, email_domain, ip, identity "
+            "(default: each of email, ip and identity the comment has)"
+        },
+    )
+    action = ma.fields.String(load_default="spam", validate=BLOCK_ACTION)
+    expires_at = Timestamp(allow_none=True, load_default=None)
+    note = ma.fields.String(load_default="", validate=validate.Length(max=500))
+    mark_spam = StrictBoolean(
+        load_default=False,
+        metadata={"description": "Also mark the comment spam (a decision in the log)"},
+    )
+
+
+class BlockAuthorResultSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(BlockSchema), required=True)

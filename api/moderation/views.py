@@ -40,6 +40,8 @@ def _fields(item: QueueItem) -> dict:
     return {
         "id": comment.id,
         "type": comment.type,
+        "mention_type": comment.mention_type,
+        "author_photo": comment.author_photo,
         "status": comment.status,
         "post": {"id": post.id, "slug": post.slug, "title": post.title} if post else None,
         "parent_id": comment.parent_id,

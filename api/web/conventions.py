@@ -104,7 +104,9 @@ def finish(document: dict) -> dict:
     for method, operation in _operations(document):
         operation.setdefault("security", [])
         responses = operation.setdefault("responses", {})
-        if method == "get" and _answers_json(responses.get("200")):
+        if method == "get" and (
+            _answers_json(responses.get("200")) or _declares_etag(responses.get("200"))
+        ):
             _add_parameter(operation, "IfNoneMatch")
             _add_headers(responses["200"], "ETag")
             responses["304"] = {"$ref": "#/components/responses/NOT_MODIFIED"}
@@ -137,6 +139,11 @@ def _operations(document: dict) -> Iterator[tuple[str, dict]]:
         for method, operation in item.items():
             if method != "parameters":
                 yield method, operation
+
+
+def _declares_etag(response: dict | None) -> bool:
+    """A read in another format (a feed) that declares its ETag is conditional too."""
+    return bool(response) and "ETag" in response.get("headers", {})
 
 
 def _answers_json(response: dict | None) -> bool:

@@ -66,8 +66,8 @@ def test_public_list_shows_approved_items_oldest_first_without_private_fields(
 
     item = first["items"][0]
     assert set(item) == {
-        "id", "type", "status", "body_html", "author_name", "author_url", "parent_id",
-        "created_at",
+        "id", "type", "status", "body_html", "author_name", "author_url", "author_photo",
+        "mention_type", "parent_id", "created_at",
     }  # fmt: skip
     assert item["type"] == "comment" and item["status"] == "approved"
     assert "reader@example.org" not in page.get_data(as_text=True)

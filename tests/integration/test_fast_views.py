@@ -289,10 +289,9 @@ def _walk_post_pages(app, client, path: str, headers: dict) -> list[str]:
             seen += [post.slug for post in entities]
             db.session.remove()
         assert response.get_data() == _json_bytes(app, expected), url
-        if links["next"] or links["prev"]:
-            assert response.headers["Link"] == _link_header(links)
-        else:
-            assert "Link" not in response.headers
+        # The page's neighbours, then the posts feeds (rel=alternate, api/feeds/routes.py).
+        paging = [_link_header(links)] if links["next"] or links["prev"] else []
+        assert response.headers["Link"] == ", ".join([*paging, POSTS_FEEDS])
         url = page["next"]
     assert len(seen) == len(set(seen)), path
     return seen
@@ -318,6 +317,13 @@ def _page_links(app, salt: str, url: str, keys: list, has_next: bool) -> dict:
         "prev": page_url(prev_cursor),
         "prev_cursor": prev_cursor,
     }
+
+
+POSTS_FEEDS = (
+    '<https://api.blog.example/v1/feeds/posts.atom>; rel="alternate"; '
+    'type="application/atom+xml", <https://api.blog.example/v1/feeds/posts.json>; '
+    'rel="alternate"; type="application/feed+json"'
+)
 
 
 def _link_header(links: dict) -> str:

@@ -61,7 +61,7 @@ def test_a_valid_webmention_is_queued_then_verified_into_a_pending_entry(
     assert verify() == 1
     assert received() == [("accepted", None, 1)]
     [entry] = entries(linking_page["id"])
-    assert (entry.type, entry.status) == ("pingback", "pending")
+    assert (entry.type, entry.status) == ("webmention", "pending")  # not a pingback
     assert entry.source_url == site.url("/reply")
     assert entry.author_name == "A reply"
     assert entry.body_html == "<p>[…] In reply to your post: yes. […]</p>"

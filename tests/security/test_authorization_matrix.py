@@ -159,6 +159,23 @@ ACCESS = {
     ("POST", "/v1/pages/{slug}/preview-links"): OWN_POSTS,
     ("DELETE", "/v1/pages/{slug}/preview-links/{link_id}"): OWN_POSTS,
     ("GET", "/v1/preview/{token}"): PUBLIC,  # the link is the credential (404 if bad)
+    ("GET", "/v1/moderation/blocks"): MODERATION,
+    ("POST", "/v1/moderation/blocks"): MODERATION,
+    ("GET", "/v1/moderation/blocks/{block_id}"): MODERATION,
+    ("PATCH", "/v1/moderation/blocks/{block_id}"): MODERATION,
+    ("DELETE", "/v1/moderation/blocks/{block_id}"): MODERATION,
+    ("POST", "/v1/moderation/comments/{comment_id}/block"): MODERATION,
+    ("GET", "/v1/posts/{slug}/comment-token"): PUBLIC,
+    ("GET", "/v1/feeds/posts.atom"): PUBLIC,
+    ("GET", "/v1/feeds/posts.json"): PUBLIC,
+    ("GET", "/v1/feeds/comments.atom"): PUBLIC,
+    ("GET", "/v1/feeds/comments.json"): PUBLIC,
+    # The links in notification mails: the signed token is the credential.
+    ("GET", "/v1/notifications/confirm"): PUBLIC,
+    ("GET", "/v1/notifications/unsubscribe"): PUBLIC,
+    ("POST", "/v1/notifications/unsubscribe"): PUBLIC,
+    ("GET", "/v1/notifications/deliveries"): ADMIN,
+    ("POST", "/v1/posts/{slug}/subscriptions"): PUBLIC,
 }
 
 PATH_VALUES = {
@@ -201,6 +218,10 @@ PATH_VALUES = {
     "/v1/pages/{slug}/preview-links/{link_id}": {"slug": "about", "link_id": "1"},
     "/v1/preview/{token}": {"token": "not-a-token"},
     "/v1/content-keys/{key_id}": {"key_id": "1"},
+    "/v1/moderation/comments/{comment_id}/block": {"comment_id": "1"},
+    "/v1/moderation/blocks/{block_id}": {"block_id": "999999"},
+    "/v1/posts/{slug}/comment-token": {"slug": POST_SLUG},
+    "/v1/posts/{slug}/subscriptions": {"slug": POST_SLUG},
 }
 CALLERS = ["anonymous", "bad token", "revoked token", *[role.value for role in Role]]
 OPERATIONS = [
