@@ -115,7 +115,8 @@ class PostComments(MethodView):
             "window. Refusals: 403 `/problems/comments-closed`, 409 "
             "`/problems/duplicate-comment`, 429 `/problems/flood` or "
             "`/problems/too-many-requests` (rate limits: per IP for anonymous commenters, "
-            "per identity for OIDC ones, per post), each with `Retry-After`. A bearer "
+            "per identity for OIDC ones, per post, where only comments taken count), each "
+            "with `Retry-After`. A bearer "
             "token that does not verify is a 401, never an anonymous comment; 503 when "
             "its issuer cannot be reached."
         ),

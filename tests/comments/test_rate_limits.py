@@ -114,6 +114,32 @@ def test_a_post_has_a_limit_for_everyone_together(post, publish, submit, discuss
     assert submit(publish("Quiet")["slug"], "Hello.").status_code == 202
 
 
+def test_junk_does_not_burn_a_posts_quota(client, post, submit, discussion, limits):
+    """100 requests that do not parse or validate, from ever new addresses, leave the
+    post's limit untouched: a real commenter is still let in."""
+    discussion(flood_interval=0)
+    limits(ratelimit_comments_post="30/minute")
+    url = f"/v1/posts/{post['slug']}/comments"
+    junk = [
+        lambda ip: client.post(
+            url, data="{bad", content_type="application/json", environ_base={"REMOTE_ADDR": ip}
+        ),
+        lambda ip: client.post(
+            url, json={"author_name": "No body"}, environ_base={"REMOTE_ADDR": ip}
+        ),
+        lambda ip: submit(post["slug"], "", ip=ip),
+        lambda ip: submit(post["slug"], "Who?", ip=ip, author_email="not an email"),
+        lambda ip: submit(post["slug"], "Bad token.", ip=ip, headers=bearer("not.a.jwt")),
+    ]
+    statuses = {junk[n % len(junk)](new_ip()).status_code for n in range(100)}
+    assert statuses <= {400, 401, 415, 422}, statuses
+
+    welcome = submit(post["slug"], "A real remark.", author_email="real@example.org")
+    assert welcome.status_code == 202
+    state = {m["name"]: int(m["r"]) for m in STATE.finditer(welcome.headers["RateLimit"])}
+    assert state["post-60s"] == 29  # only the comment taken was counted
+
+
 def test_reads_are_not_limited(client, post):
     for _ in range(10):
         response = client.get(f"/v1/posts/{post['slug']}/comments")
