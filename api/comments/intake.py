@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, insert, null, select
+from sqlalchemy import Boolean, bindparam, exists, func, insert, null, or_, select
 
 from api.auth.oidc import Identity
 from api.comments import discussion, rules, status_counts
@@ -274,7 +274,13 @@ def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> r
     one statement: four index probes (author key, address) in one round trip."""
     row = db.session.execute(
         _HISTORY_BY_IP if ip else _HISTORY,
-        {"key": author.key, "ip": ip, "post_id": post_id, "body": body},
+        {
+            "key": author.key,
+            "ip": ip,
+            "post_id": post_id,
+            "body": body,
+            **_same_name_params(author),
+        },
     ).one()
     latest_by_author, latest_by_ip, duplicate, approved = row
     latest = max((t for t in (latest_by_author, latest_by_ip) if t is not None), default=None)
@@ -304,8 +310,21 @@ def _history_statement(*, by_ip: bool):
             Comment.post_id == bindparam("post_id"),
             Comment.body == bindparam("body"),
         ),
-        exists().where(mine, Comment.status == "approved"),
+        exists().where(mine, Comment.status == "approved", _SAME_NAME),
     )
+
+
+# An email vouches for its author only together with the name (WordPress: "comment author
+# must have a previously approved comment" matches name and email): whoever merely knows
+# an approved commenter's email is not published at once under another name. An OIDC
+# identity vouches by itself.
+_SAME_NAME = or_(
+    bindparam("identity", type_=Boolean), Comment.author_name == bindparam("author_name")
+)
+
+
+def _same_name_params(author: rules.Author) -> dict:
+    return {"identity": author.kind == "identity", "author_name": author.name}
 
 
 _HISTORY = _history_statement(by_ip=False)
@@ -380,8 +399,10 @@ def edit_comment(
                 Comment.author_key == comment.author_key,
                 Comment.status == "approved",
                 Comment.id != comment.id,
+                _SAME_NAME,
             )
-        )
+        ),
+        _same_name_params(author),
     )
     case = _case(
         post,
