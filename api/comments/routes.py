@@ -56,7 +56,8 @@ SUBMIT_PROBLEMS = {
     422: "Invalid fields, a required author field missing, or an unusable `parent_id` "
     "(not an approved comment of this post, or too deep)",
     429: "Too fast (`/problems/flood`) or over a rate limit (`/problems/too-many-requests`)",
-    503: "The token's issuer cannot be reached to verify it (`/problems/issuer-unavailable`)",
+    503: "The token's issuer cannot be reached to verify it (`/problems/issuer-unavailable`), "
+    "or the rate limiter's store (Redis) is unreachable (`/problems/unavailable`)",
 }
 EDIT_PROBLEMS = {
     401: "No edit token, or not this comment's",

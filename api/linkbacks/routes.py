@@ -38,6 +38,8 @@ def _rate_limit() -> str:
 
 
 _XML = {"text/xml": {"schema": {"type": "string"}}}
+RETRY_AFTER = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
+UNAVAILABLE = "The rate limiter's store (Redis) is unreachable: send it again later"
 
 
 @blp.route("/xmlrpc")
@@ -60,7 +62,7 @@ class XmlRpc(MethodView):
             }
         },
     )
-    @problems(blp, 413, 429)
+    @problems(blp, 413, 429, 503, descriptions={503: UNAVAILABLE}, headers={503: RETRY_AFTER})
     @blp.doc(operationId="receivePingback")
     def post(self):
         """Receive a pingback (XML-RPC pingback.ping)
@@ -92,7 +94,7 @@ class Webmention(MethodView):
         "a target that is not a published post of this site open to pingbacks, or a "
         "source equal to the target",
     )
-    @problems(blp, 413, 429)
+    @problems(blp, 413, 429, 503, descriptions={503: UNAVAILABLE}, headers={503: RETRY_AFTER})
     @blp.doc(operationId="receiveWebmention")
     def post(self, form):
         """Receive a Webmention; the source is verified asynchronously

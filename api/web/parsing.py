@@ -16,6 +16,7 @@ import flask_smorest
 import marshmallow as ma
 from flask import Flask, request
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import IntegerConverter
 
 from api.web.problems import problem
 
@@ -75,7 +76,22 @@ def _undecodable(raw: bytes) -> bool:
     return "\x00" in text
 
 
+MAX_PATH_ID = 2**31 - 1  # every id column is at most a 32-bit signed integer
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number beyond any id column matches no route (404),
+    instead of reaching the database as "integer out of range" (PostgreSQL) or an
+    overflowing bind parameter (SQLite) and failing with a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_PATH_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+
     @app.before_request
     def refuse_undecodable_urls():
         path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")

@@ -1,0 +1,86 @@
+"""Inputs that used to end in a 500 answer 4xx or 503 problem+json: ids beyond any id
+column, and the public writes while Redis (the rate limiter's store) is unreachable."""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import pytest
+
+from api.demo.loader import POST_SLUG
+from api.linkbacks.xmlrpc import call_body
+from tests.e2e.conftest import Running, free_port, wait_until_up
+
+HUGE_IDS = ["2147483648", "9223372036854775808", "99999999999999999999999"]
+
+
+@pytest.mark.parametrize("number", HUGE_IDS)
+def test_ids_beyond_any_column_are_404_not_500(client, admin, number):
+    for method, path in [
+        ("DELETE", f"/v1/tokens/{number}"),
+        ("GET", f"/v1/comments/{number}"),
+        ("GET", f"/v1/moderation/comments/{number}"),
+        ("DELETE", f"/v1/webhooks/{number}"),
+    ]:
+        response = client.open(path, method=method, headers=admin)
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert response.mimetype == "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def redis_down(tmp_path_factory):
+    """`marginalia serve` whose Redis is configured but unreachable (nothing listens)."""
+    tmp_path = tmp_path_factory.mktemp("redis-down")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MARGINALIA_")}
+    env.update(
+        {
+            "MARGINALIA_INSTANCE_PATH": str(tmp_path / "instance"),
+            "MARGINALIA_PORT": str(free_port()),
+            "MARGINALIA_LOG_LEVEL": "WARNING",
+            "MARGINALIA_SECRET_KEY": "redis-down-secret",
+            "MARGINALIA_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+            "MARGINALIA_SITE_URL": "https://blog.example/posts/{slug}/",
+        }
+    )
+    server = Running(env, "serve")
+    base = f"http://127.0.0.1:{env['MARGINALIA_PORT']}"
+    wait_until_up(base, server)
+    yield base
+    server.stop()
+
+
+def _assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json()["status"] == 503
+
+
+def test_public_writes_with_redis_unreachable_are_503_with_retry_after(redis_down):
+    assert httpx.get(f"{redis_down}/readyz", timeout=10).status_code == 503  # as it says
+    _assert_unavailable(
+        httpx.post(
+            f"{redis_down}/v1/posts/{POST_SLUG}/comments",
+            json={"author_name": "R", "author_email": "r@example.org", "body": "Hello there."},
+            timeout=10,
+        )
+    )
+    target = f"https://blog.example/posts/{POST_SLUG}/"
+    _assert_unavailable(
+        httpx.post(
+            f"{redis_down}/v1/webmention",
+            data={"source": "https://elsewhere.example/a", "target": target},
+            timeout=10,
+        )
+    )
+    _assert_unavailable(
+        httpx.post(
+            f"{redis_down}/xmlrpc",
+            content=call_body("pingback.ping", "https://elsewhere.example/a", target),
+            headers={"Content-Type": "text/xml"},
+            timeout=10,
+        )
+    )
+    # Reads need no Redis.
+    assert httpx.get(f"{redis_down}/v1/posts", timeout=10).status_code == 200
