@@ -339,25 +339,30 @@ def editable_until(comment: Comment, tuning: DiscussionSettings) -> datetime:
 
 
 def own_comment(comment_id: int, token: str | None, *, lock: bool = False) -> Comment:
-    """The comment the edit token belongs to; 404 when gone, 401 for a wrong token."""
-    query = select(Comment).where(Comment.id == comment_id, Comment.type == "comment")
-    if lock:
-        query = query.with_for_update()
-    comment = db.session.scalar(query) if comment_id <= MAX_ID else None
-    if comment is None or comment.status == "trash":
-        raise NotFound("No such comment.")
+    """The comment the edit token belongs to: 401 without the right token, whether or
+    not the comment exists (a wrong token must not tell which ids are taken); 404 when
+    its own token names a comment that went to the trash."""
     if token is None:
         raise Unauthorized(
             "Send the comment's edit token: Authorization: Bearer <edit token>.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not comment.edit_token_hash or not hmac.compare_digest(
-        hash_edit_token(token), comment.edit_token_hash
+    query = select(Comment).where(Comment.id == comment_id, Comment.type == "comment")
+    if lock:
+        query = query.with_for_update()
+    comment = db.session.scalar(query) if comment_id <= MAX_ID else None
+    given = hash_edit_token(token)  # hashed whether or not there is a comment: same time
+    if (
+        comment is None
+        or not comment.edit_token_hash
+        or not hmac.compare_digest(given, comment.edit_token_hash)
     ):
         raise Unauthorized(
             "This is not the comment's edit token.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+    if comment.status == "trash":
+        raise NotFound("No such comment.")
     return comment
 
 

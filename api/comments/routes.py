@@ -60,7 +60,8 @@ SUBMIT_PROBLEMS = {
     "or the rate limiter's store (Redis) is unreachable (`/problems/unavailable`)",
 }
 EDIT_PROBLEMS = {
-    401: "No edit token, or not this comment's",
+    401: "No edit token, or not this comment's (also when no comment has this id: a wrong "
+    "token tells nothing about which comments exist)",
     403: "The edit window has closed",
     404: "No such comment (or it was deleted)",
 }
