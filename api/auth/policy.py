@@ -80,6 +80,15 @@ def ensure(actor: Actor | None, permission: Permission) -> Actor:
     return actor
 
 
+def sees_content_internals(actor: Actor | None) -> bool:
+    """Whether reads of posts and authors show what only the writers need: authors'
+    emails and posts' Markdown. Moderators (who need commenters' data, not authors')
+    and event readers (who need the event feed only) read them as the public does."""
+    return actor is not None and (
+        actor.can(Permission.READ_DRAFTS) or actor.can(Permission.WRITE_TAXONOMY)
+    )
+
+
 def may_write_post(actor: Actor, author_id: int | None) -> bool:
     if not actor.can(Permission.WRITE_POSTS):
         return False

@@ -84,3 +84,30 @@ def test_public_writes_with_redis_unreachable_are_503_with_retry_after(redis_dow
     )
     # Reads need no Redis.
     assert httpx.get(f"{redis_down}/v1/posts", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["moderator", "event-reader"])
+def test_moderators_and_event_readers_read_content_as_the_public_does(
+    client, make_token, publish, author, role
+):
+    post = publish("Staff reads")
+    token = {"Authorization": f"Bearer {make_token(role)}"}
+    for path in (
+        "/v1/posts",
+        f"/v1/posts/{post['slug']}",
+        "/v1/authors",
+        f"/v1/authors/{author['slug']}",
+    ):
+        seen = client.get(path, headers=token)
+        assert seen.status_code == 200, path
+        assert seen.get_data(as_text=True) == client.get(path).get_data(as_text=True), path
+        assert "ada@example.org" not in seen.get_data(as_text=True)
+        assert '"body":' not in seen.get_data(as_text=True)
+
+
+def test_writers_still_see_emails_and_markdown(client, admin, publish, author):
+    post = publish("Staff reads")
+    assert (
+        client.get(f"/v1/posts/{post['slug']}", headers=admin).get_json()["body"] == "Some *text*."
+    )
+    assert client.get(f"/v1/authors/{author['slug']}", headers=admin).get_json()["email"]
