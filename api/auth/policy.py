@@ -102,6 +102,22 @@ def ensure_may_write_post(actor: Actor | None, author_id: int | None) -> Actor:
     return actor
 
 
+def ensure_may_read_post_log(actor: Actor | None, author_id: int | None) -> Actor:
+    """A post's outgoing-linkback log (which sites it pinged, what they answered): its
+    own author's, or every post's for editors and admins, as drafts are."""
+    actor = ensure(actor, Permission.READ_DRAFTS)
+    if not (actor.sees_all_posts or (author_id is not None and author_id == actor.author_id)):
+        raise Forbidden("Authors may only read their own posts' linkbacks.")
+    return actor
+
+
+def may_create_tags(actor: Actor | None) -> bool:
+    """New tags are public at once (GET /v1/tags), so only those who manage the taxonomy
+    create them, also by tagging a post; authors use the existing ones. No actor: the
+    application's own writers (the demo content, imports)."""
+    return actor is None or actor.can(Permission.WRITE_TAXONOMY)
+
+
 def may_read_draft(actor: Actor | None, author_id: int | None) -> bool:
     if actor is None or not actor.can(Permission.READ_DRAFTS):
         return False

@@ -267,7 +267,10 @@ class PostWriteSchema(ma.Schema):
     tags = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=200)),
         validate=validate.Length(max=50),
-        metadata={"description": "Tag slugs or names; new names create tags"},
+        metadata={
+            "description": "Tag slugs or names; new names create tags (admins and editors "
+            "only: for an author an unknown tag is a 422)"
+        },
     )
     comments_open = StrictBoolean(load_default=True)
     custom_excerpt = ma.fields.String(

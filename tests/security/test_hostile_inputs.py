@@ -111,3 +111,40 @@ def test_writers_still_see_emails_and_markdown(client, admin, publish, author):
         client.get(f"/v1/posts/{post['slug']}", headers=admin).get_json()["body"] == "Some *text*."
     )
     assert client.get(f"/v1/authors/{author['slug']}", headers=admin).get_json()["email"]
+
+
+def test_authors_read_only_their_own_posts_linkback_logs(client, admin, make_token, author):
+    other = client.post("/v1/authors", json={"name": "Grace Hopper"}, headers=admin).get_json()
+    theirs = client.post(
+        "/v1/posts",
+        json={"title": "Theirs", "author": other["slug"], "status": "published"},
+        headers=admin,
+    ).get_json()
+    token = {"Authorization": f"Bearer {make_token('author', author=author['slug'])}"}
+    mine = client.post("/v1/posts", json={"title": "Mine"}, headers=token).get_json()
+    assert client.get(f"/v1/posts/{mine['slug']}/linkbacks", headers=token).status_code == 200
+    refused = client.get(f"/v1/posts/{theirs['slug']}/linkbacks", headers=token)
+    assert refused.status_code == 403
+    assert refused.mimetype == "application/problem+json"
+    assert client.get(f"/v1/posts/{theirs['slug']}/linkbacks", headers=admin).status_code == 200
+
+
+def test_authors_cannot_create_public_tags_by_tagging_a_draft(client, admin, make_token, author):
+    client.post("/v1/tags", json={"name": "Known"}, headers=admin)
+    token = {"Authorization": f"Bearer {make_token('author', author=author['slug'])}"}
+    refused = client.post(
+        "/v1/posts", json={"title": "Draft", "tags": ["Known", "Casino bonus"]}, headers=token
+    )
+    assert refused.status_code == 422
+    assert "tags" in refused.get_json()["errors"]
+    draft = client.post("/v1/posts", json={"title": "Draft", "tags": ["Known"]}, headers=token)
+    assert draft.status_code == 201
+    patched = client.patch(
+        f"/v1/posts/{draft.get_json()['slug']}", json={"tags": ["Casino bonus"]}, headers=token
+    )
+    assert patched.status_code == 422
+    assert [tag["slug"] for tag in client.get("/v1/tags").get_json()["items"]] == ["known"]
+    # Editors and admins still create tags by tagging a post.
+    fresh = {"title": "Ed", "tags": ["Fresh"], "author": author["slug"]}
+    tagged = client.post("/v1/posts", json=fresh, headers=admin)
+    assert tagged.status_code == 201
