@@ -3,15 +3,20 @@ column, and the public writes while Redis (the rate limiter's store) is unreacha
 
 from __future__ import annotations
 
+import io
+import json
 import os
 
 import httpx
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response
 
 from api.demo.loader import POST_SLUG
 from api.linkbacks.xmlrpc import call_body
 from tests.e2e.conftest import Running, free_port, wait_until_up
 
+FORM = "application/x-www-form-urlencoded"
 HUGE_IDS = ["2147483648", "9223372036854775808", "99999999999999999999999"]
 
 
@@ -148,3 +153,39 @@ def test_authors_cannot_create_public_tags_by_tagging_a_draft(client, admin, mak
     fresh = {"title": "Ed", "tags": ["Fresh"], "author": author["slug"]}
     tagged = client.post("/v1/posts", json=fresh, headers=admin)
     assert tagged.status_code == 201
+
+
+def _chunked(app, path: str, body: bytes, content_type: str):
+    """POST `body` as a server hands a chunked request to WSGI: no Content-Length, the
+    input terminated by the server (wsgi.input_terminated)."""
+    environ = EnvironBuilder(path=path, method="POST", content_type=content_type).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update(
+        {
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.input_terminated": True,
+            "HTTP_TRANSFER_ENCODING": "chunked",
+        }
+    )
+    return Response.from_app(app.wsgi_app, environ)
+
+
+def test_chunked_bodies_over_the_size_limit_are_413_not_cut(app, publish):
+    post = publish("Chunked")
+    limit = app.config["MARGINALIA"].max_body_bytes
+    comment = {"author_name": "C", "author_email": "c@example.org", "body": "x" * limit}
+    cases = [
+        (f"/v1/posts/{post['slug']}/comments", json.dumps(comment).encode(), "application/json"),
+        ("/v1/webmention", b"source=https%3A%2F%2Fa.example%2F&x=" + b"y" * limit, FORM),
+        ("/xmlrpc", b"<?xml version='1.0'?><methodCall>" + b" " * limit, "text/xml"),
+    ]
+    for path, body, content_type in cases:
+        answer = _chunked(app, path, body, content_type)
+        assert answer.status_code == 413, (path, answer.get_data()[:200])
+        assert answer.mimetype == "application/problem+json"
+
+    small = {"author_name": "C", "author_email": "c@example.org", "body": "A chunked remark."}
+    taken = _chunked(
+        app, f"/v1/posts/{post['slug']}/comments", json.dumps(small).encode(), "application/json"
+    )
+    assert taken.status_code == 202
