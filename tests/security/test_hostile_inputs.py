@@ -189,3 +189,25 @@ def test_chunked_bodies_over_the_size_limit_are_413_not_cut(app, publish):
         app, f"/v1/posts/{post['slug']}/comments", json.dumps(small).encode(), "application/json"
     )
     assert taken.status_code == 202
+
+
+@pytest.mark.parametrize(
+    "slug", ["bob-publish\u0435d", "p\u0430ypal", "under_score", "_lead", "trail_"]
+)
+def test_slugs_refuse_mixed_script_words_and_underscores(client, admin, author, slug):
+    for path, payload in [
+        ("/v1/posts", {"title": "Lookalike", "author": author["slug"], "slug": slug}),
+        ("/v1/tags", {"name": "Lookalike", "slug": slug}),
+        ("/v1/authors", {"name": "Lookalike", "slug": slug}),
+    ]:
+        refused = client.post(path, json=payload, headers=admin)
+        assert refused.status_code == 422, (path, slug)
+        assert "slug" in refused.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "slug", ["caf\u00e9-\u043f\u0440\u0438\u043c\u0435\u0440", "日本語のテキスト", "x2-y3"]
+)
+def test_slugs_of_one_script_per_word_are_taken(client, admin, author, slug):
+    payload = {"title": "Fine", "author": author["slug"], "slug": slug}
+    assert client.post("/v1/posts", json=payload, headers=admin).status_code == 201
