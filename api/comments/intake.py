@@ -37,7 +37,7 @@ from api.events.outbox import record_event
 from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.timestamps import utcnow
-from api.rendering import render_comment
+from api.rendering import render_comment, strip_bidi_controls
 from config import Settings
 
 EDIT_TOKEN_PREFIX = "mglc_"  # noqa: S105  (a prefix, not a secret)
@@ -200,7 +200,7 @@ def _author(submission: Submission, tuning: DiscussionSettings) -> rules.Author:
     identity = submission.identity
     if identity is not None:
         # The issuer's claims name the commenter; author_name only fills in when they don't.
-        name = identity.name or name
+        name = _clean(identity.name) or name
         if not name:
             raise InvalidInput(
                 errors={"author_name": ["Your token carries no name; give author_name."]}
@@ -234,12 +234,12 @@ def _header_text(value: str | None, limit: int) -> str | None:
 
 
 def _clean(value: str | None) -> str | None:
-    value = " ".join((value or "").split())
+    value = " ".join(strip_bidi_controls(value or "").split())
     return value or None
 
 
 def _checked_body(body: str, tuning: DiscussionSettings) -> str:
-    body = (body or "").strip()
+    body = strip_bidi_controls(body or "").strip()
     if not body:
         raise InvalidInput(errors={"body": ["The comment is empty."]})
     if len(body) > tuning.max_comment_length:

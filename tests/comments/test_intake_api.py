@@ -287,3 +287,18 @@ def test_hostile_input_is_refused_cleanly(client, post, submit):
         422,
     )
     assert client.get(f"/v1/comments/{2**40}").status_code == 404
+
+
+def test_bidi_controls_are_stripped_from_bodies_and_names(client, post, submit):
+    name = "Admin\u202e\u2066txt.exe\u2069"
+    body = "Looks fine \u202eevil\u202c here; \u200fa right-to-left mark stays."
+    sent = submit(post["slug"], body, author_name=name)
+    assert sent.status_code == 202
+    own = client.get(
+        sent.headers["Location"],
+        headers={"Authorization": f"Bearer {sent.get_json()['edit_token']}"},
+    ).get_json()
+    assert own["author_name"] == "Admintxt.exe"
+    assert own["body"] == "Looks fine evil here; \u200fa right-to-left mark stays."
+    for text in (own["author_name"], own["body"], own["body_html"]):
+        assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in text)
