@@ -140,6 +140,22 @@ def test_junk_does_not_burn_a_posts_quota(client, post, submit, discussion, limi
     assert state["post-60s"] == 29  # only the comment taken was counted
 
 
+def test_ipv6_clients_are_counted_by_their_64(post, submit, discussion, limits):
+    """One subscriber holds a whole /64: a new address from it is the same client."""
+    discussion(flood_interval=0)
+    limits(ratelimit_comments_ip="2/minute")
+    same_64 = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:abcd:ef01:2345:6789"]
+    answers = [
+        submit(post["slug"], f"From v6 {n}.", ip=ip, author_email=f"v{n}@example.org").status_code
+        for n, ip in enumerate(same_64)
+    ]
+    assert answers == [202, 202, 429]
+    other = submit(post["slug"], "Next door.", ip="2001:db8:1:3::1", author_email="n@example.org")
+    assert other.status_code == 202
+    mapped = submit(post["slug"], "Mapped.", ip="::ffff:192.0.2.10", author_email="m@example.org")
+    assert mapped.status_code == 202
+
+
 def test_reads_are_not_limited(client, post):
     for _ in range(10):
         response = client.get(f"/v1/posts/{post['slug']}/comments")
