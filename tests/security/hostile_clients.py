@@ -191,6 +191,13 @@ class DrippingSource:
     def url(self, path: str = "/slow") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def wait_for(self, served: int, timeout: float = 10) -> None:
+        """Until `served` connections in all have come (each reader holds its slot)."""
+        deadline = time.monotonic() + timeout
+        while self.served < served:
+            assert time.monotonic() < deadline, f"{self.served} of {served} readers came"
+            time.sleep(0.01)
+
     def __enter__(self) -> DrippingSource:
         self._listener.settimeout(0.05)
         threading.Thread(target=self._accept, daemon=True).start()
