@@ -120,7 +120,9 @@ def test_twenty_pingbacks_naming_a_dripping_source(served):
     assert set(codes) <= {0, 16}, set(codes)  # busy (0) or given up at the deadline (16)
     assert 16 in codes and 0 in codes
     assert max(elapsed for _, elapsed in results) < VERIFY_DEADLINE + 2
-    assert most_at_once <= 4  # two verifications per process (workers-2: two processes)
+    # Two verifications per process (workers-2: two processes, so four), far from the
+    # twenty attackers; the source sees a closed connection a moment late, hence +2.
+    assert most_at_once <= 4 + 2
 
 
 def test_junk_does_not_close_a_post_to_commenters(served):
