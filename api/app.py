@@ -67,8 +67,10 @@ def create_app(settings: Settings | None = None, **flask_config) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, **MIGRATE_OPTIONS)
     parsing.install_converters(app)
     app.extensions["openapi"] = MarginaliaApi(app, spec_kwargs=_spec_kwargs())
-    limiter.init_app(app)
+    # Registered first so it runs last: after Flask-Limiter's own after-request hook has
+    # made the deductions that depend on the response (the per-post comment limit's).
     ratelimits.init_app(app)
+    limiter.init_app(app)
     cors_options = _cors_options(settings)
     CORS(app, **cors_options)
     problems.register_error_handlers(app)  # after smorest, so ours answer

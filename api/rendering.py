@@ -112,6 +112,17 @@ def _clean(html: str, tags: set[str], link_rel: str | None) -> str:
     )
 
 
+# Explicit embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they
+# reorder how the text around them is shown ("Trojan Source"; a name that reads
+# backwards), and nothing a commenter writes needs them. The marks (LRM, RLM, ALM)
+# stay: right-to-left text uses them and they reorder nothing around them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi_controls(text: str) -> str:
+    return _BIDI_CONTROLS.sub("", text)
+
+
 def render_post(markdown: str) -> str:
     return _clean(_post_markdown.render(markdown), POST_TAGS, link_rel="noopener")
 

@@ -62,6 +62,11 @@ class Settings:
     site_timezone: str = "UTC"
     content_api_all_cap: int = 1000
     linkback_rate_limit: str = "30/minute"
+    # Pingbacks are verified while the sender waits: the source fetch's total deadline
+    # (seconds), and how many verifications run at once per process and per client address.
+    pingback_verify_timeout: float = 5.0
+    pingback_verifications: int = 2
+    pingback_verifications_per_address: int = 1
     # JWS algorithms accepted on commenter tokens; asymmetric ones only (never from the token).
     oidc_algorithms: tuple[str, ...] = OIDC_ALGORITHMS
     # Comment submission rate limits (Flask-Limiter syntax, ";" between several).
@@ -294,6 +299,13 @@ def _validate(settings: Settings) -> None:
             f"{ENV_PREFIX}LINKBACK_RATE_LIMIT is not a rate limit like '30/minute': "
             f"{settings.linkback_rate_limit!r}"
         ) from None
+    if settings.pingback_verify_timeout <= 0:
+        raise ConfigError(f"{ENV_PREFIX}PINGBACK_VERIFY_TIMEOUT must be more than 0 seconds")
+    if min(settings.pingback_verifications, settings.pingback_verifications_per_address) < 1:
+        raise ConfigError(
+            f"{ENV_PREFIX}PINGBACK_VERIFICATIONS and "
+            f"{ENV_PREFIX}PINGBACK_VERIFICATIONS_PER_ADDRESS must be at least 1"
+        )
     if not settings.webhook_retry_schedule:
         raise ConfigError(f"{ENV_PREFIX}WEBHOOK_RETRY_SCHEDULE needs at least one delay")
     if not 60 <= settings.preview_link_max_seconds <= 7 * 86400:

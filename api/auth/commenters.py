@@ -17,7 +17,7 @@ from api.auth.guard import bearer_token
 from api.auth.oidc import Identity, InvalidToken, verifier_for
 from api.auth.tokens import is_staff_token
 from api.errors import DomainError, Unauthorized
-from api.web.clients import client_ip
+from api.web.clients import client_network
 
 _UNSET = object()
 
@@ -60,7 +60,7 @@ def is_identified() -> bool:
 
 
 def ip_limit_key() -> str:
-    return f"ip:{client_ip()}"
+    return f"ip:{client_network()}"
 
 
 def identity_limit_key() -> str:

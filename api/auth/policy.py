@@ -99,6 +99,15 @@ def ensure(actor: Actor | None, permission: Permission) -> Actor:
     return actor
 
 
+def sees_content_internals(actor: Actor | None) -> bool:
+    """Whether reads of posts and authors show what only the writers need: authors'
+    emails and posts' Markdown. Moderators (who need commenters' data, not authors')
+    and event readers (who need the event feed only) read them as the public does."""
+    return actor is not None and (
+        actor.can(Permission.READ_DRAFTS) or actor.can(Permission.WRITE_TAXONOMY)
+    )
+
+
 def may_write_post(actor: Actor, author_id: int | None) -> bool:
     if not actor.can(Permission.WRITE_POSTS):
         return False
@@ -110,6 +119,22 @@ def ensure_may_write_post(actor: Actor | None, author_id: int | None) -> Actor:
     if not may_write_post(actor, author_id):
         raise Forbidden("Authors may only write their own posts.")
     return actor
+
+
+def ensure_may_read_post_log(actor: Actor | None, author_id: int | None) -> Actor:
+    """A post's outgoing-linkback log (which sites it pinged, what they answered): its
+    own author's, or every post's for editors and admins, as drafts are."""
+    actor = ensure(actor, Permission.READ_DRAFTS)
+    if not (actor.sees_all_posts or (author_id is not None and author_id == actor.author_id)):
+        raise Forbidden("Authors may only read their own posts' linkbacks.")
+    return actor
+
+
+def may_create_tags(actor: Actor | None) -> bool:
+    """New tags are public at once (GET /v1/tags), so only those who manage the taxonomy
+    create them, also by tagging a post; authors use the existing ones. No actor: the
+    application's own writers (the demo content, imports)."""
+    return actor is None or actor.can(Permission.WRITE_TAXONOMY)
 
 
 def may_read_draft(actor: Actor | None, author_id: int | None) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, exists, func, insert, null, select
+from sqlalchemy import Boolean, bindparam, exists, func, insert, null, or_, select
 
 from api.auth.oidc import Identity
 from api.comments import defences, discussion, notify, rules, status_counts
@@ -38,7 +38,7 @@ from api.events.outbox import record_event
 from api.infra import unit_of_work
 from api.infra.database import db, executor
 from api.infra.timestamps import utcnow
-from api.rendering import render_comment
+from api.rendering import render_comment, strip_bidi_controls
 from config import Settings
 
 EDIT_TOKEN_PREFIX = "mglc_"  # noqa: S105  (a prefix, not a secret)
@@ -281,7 +281,7 @@ def _author(submission: Submission, tuning: DiscussionSettings) -> rules.Author:
     identity = submission.identity
     if identity is not None:
         # The issuer's claims name the commenter; author_name only fills in when they don't.
-        name = identity.name or name
+        name = _clean(identity.name) or name
         if not name:
             raise InvalidInput(
                 errors={"author_name": ["Your token carries no name; give author_name."]}
@@ -315,12 +315,12 @@ def _header_text(value: str | None, limit: int) -> str | None:
 
 
 def _clean(value: str | None) -> str | None:
-    value = " ".join((value or "").split())
+    value = " ".join(strip_bidi_controls(value or "").split())
     return value or None
 
 
 def _checked_body(body: str, tuning: DiscussionSettings) -> str:
-    body = (body or "").strip()
+    body = strip_bidi_controls(body or "").strip()
     if not body:
         raise InvalidInput(errors={"body": ["The comment is empty."]})
     if len(body) > tuning.max_comment_length:
@@ -365,7 +365,13 @@ def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> r
         executor()
         .execute(
             _HISTORY_BY_IP if ip else _HISTORY,
-            {"key": author.key, "ip": ip, "post_id": post_id, "body": body},
+            {
+                "key": author.key,
+                "ip": ip,
+                "post_id": post_id,
+                "body": body,
+                **_same_name_params(author),
+            },
         )
         .one()
     )
@@ -397,8 +403,21 @@ def _history_statement(*, by_ip: bool):
             Comment.post_id == bindparam("post_id"),
             Comment.body == bindparam("body"),
         ),
-        exists().where(mine, Comment.status == "approved"),
+        exists().where(mine, Comment.status == "approved", _SAME_NAME),
     )
+
+
+# An email vouches for its author only together with the name (WordPress: "comment author
+# must have a previously approved comment" matches name and email): whoever merely knows
+# an approved commenter's email is not published at once under another name. An OIDC
+# identity vouches by itself.
+_SAME_NAME = or_(
+    bindparam("identity", type_=Boolean), Comment.author_name == bindparam("author_name")
+)
+
+
+def _same_name_params(author: rules.Author) -> dict:
+    return {"identity": author.kind == "identity", "author_name": author.name}
 
 
 _HISTORY = _history_statement(by_ip=False)
@@ -413,25 +432,30 @@ def editable_until(comment: Comment | SimpleNamespace, tuning: DiscussionSetting
 
 
 def own_comment(comment_id: int, token: str | None, *, lock: bool = False) -> Comment:
-    """The comment the edit token belongs to; 404 when gone, 401 for a wrong token."""
-    query = select(Comment).where(Comment.id == comment_id, Comment.type == "comment")
-    if lock:
-        query = query.with_for_update()
-    comment = db.session.scalar(query) if comment_id <= MAX_ID else None
-    if comment is None or comment.status == "trash":
-        raise NotFound("No such comment.")
+    """The comment the edit token belongs to: 401 without the right token, whether or
+    not the comment exists (a wrong token must not tell which ids are taken); 404 when
+    its own token names a comment that went to the trash."""
     if token is None:
         raise Unauthorized(
             "Send the comment's edit token: Authorization: Bearer <edit token>.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    if not comment.edit_token_hash or not hmac.compare_digest(
-        hash_edit_token(token), comment.edit_token_hash
+    query = select(Comment).where(Comment.id == comment_id, Comment.type == "comment")
+    if lock:
+        query = query.with_for_update()
+    comment = db.session.scalar(query) if comment_id <= MAX_ID else None
+    given = hash_edit_token(token)  # hashed whether or not there is a comment: same time
+    if (
+        comment is None
+        or not comment.edit_token_hash
+        or not hmac.compare_digest(given, comment.edit_token_hash)
     ):
         raise Unauthorized(
             "This is not the comment's edit token.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+    if comment.status == "trash":
+        raise NotFound("No such comment.")
     return comment
 
 
@@ -473,8 +497,10 @@ def edit_comment(
                 Comment.author_key == comment.author_key,
                 Comment.status == "approved",
                 Comment.id != comment.id,
+                _SAME_NAME,
             )
-        )
+        ),
+        _same_name_params(author),
     )
     case = _case(
         post,

@@ -5,7 +5,10 @@ Three limits, each configurable (see config/defaults.toml):
 * per client IP, for anonymous commenters (and for requests with a bad token);
 * per OIDC identity, for signed-in commenters, higher than the anonymous one: the
   identity is vouched for by its issuer, while many readers may share one address;
-* per post, for everyone together, so one thread cannot be swamped.
+* per post, for everyone together, so one thread cannot be swamped. It counts only the
+  comments it lets in (2xx): a request whose body does not parse or validate, or that
+  is refused, costs the post nothing, so junk cannot close a thread to real commenters.
+  (Checked before and counted after, so concurrent comments may pass it by a few.)
 
 They are checked before the request body is parsed, so a refused request costs little.
 """
@@ -40,10 +43,19 @@ per_identity = limiter.shared_limit(
     exempt_when=lambda: not is_identified(),
     error_message="Too many comments from your account; see Retry-After.",
 )
+
+
+def _comment_stored(response) -> bool:
+    return response.status_code < 400
+
+
 per_post = limiter.shared_limit(
     lambda: _settings().ratelimit_comments_post,
     scope=POST_SCOPE,
     key_func=post_limit_key,
+    # Only comments taken count: junk (unparseable JSON, invalid fields, a bad token)
+    # and refusals would otherwise let a few addresses close a thread to everyone.
+    deduct_when=_comment_stored,
     error_message="Too many comments on this post right now; see Retry-After.",
 )
 

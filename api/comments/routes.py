@@ -61,10 +61,12 @@ SUBMIT_PROBLEMS = {
     422: "Invalid fields, a required author field missing, or an unusable `parent_id` "
     "(not an approved comment of this post, or too deep)",
     429: "Too fast (`/problems/flood`) or over a rate limit (`/problems/too-many-requests`)",
-    503: "The token's issuer cannot be reached to verify it (`/problems/issuer-unavailable`)",
+    503: "The token's issuer cannot be reached to verify it (`/problems/issuer-unavailable`), "
+    "or the rate limiter's store (Redis) is unreachable (`/problems/unavailable`)",
 }
 EDIT_PROBLEMS = {
-    401: "No edit token, or not this comment's",
+    401: "No edit token, or not this comment's (also when no comment has this id: a wrong "
+    "token tells nothing about which comments exist)",
     403: "The edit window has closed",
     404: "No such comment (or it was deleted)",
 }
@@ -181,7 +183,8 @@ class PostComments(MethodView):
             "window. Refusals: 403 `/problems/comments-closed`, 409 "
             "`/problems/duplicate-comment`, 429 `/problems/flood` or "
             "`/problems/too-many-requests` (rate limits: per IP for anonymous commenters, "
-            "per identity for OIDC ones, per post), each with `Retry-After`. A bearer "
+            "per identity for OIDC ones, per post, where only comments taken count), each "
+            "with `Retry-After`. A bearer "
             "token that does not verify is a 401, never an anonymous comment; 503 when "
             "its issuer cannot be reached."
         ),

@@ -6,7 +6,7 @@ from flask import current_app, redirect, request, url_for
 from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
-from api.auth.policy import Permission
+from api.auth.policy import Permission, sees_content_internals
 from api.cache import keys
 from api.cache.keys import depends_on
 from api.cache.responses import cached_public
@@ -75,7 +75,7 @@ def list_page(args, kind: str):
         status=args.get("status"),
         sort=args.get("sort"),
     )
-    staff, fields = actor is not None, args["fields"]
+    staff, fields = sees_content_internals(actor), args["fields"]
     page = reading.list_posts(
         actor,
         filters,
@@ -96,7 +96,7 @@ def list_page(args, kind: str):
 def read_one(args, slug: str, kind: str, endpoint: str):
     """GET /v1/posts/{slug} or /v1/pages/{slug}; an old slug answers 301."""
     actor = current_actor()
-    staff, fields = actor is not None, args["fields"]
+    staff, fields = sees_content_internals(actor), args["fields"]
     try:
         post = reading.read_post(actor, slug, post_columns(staff, fields), kind)
     except reading.Moved as moved:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import marshmallow as ma
 from flask import current_app
@@ -12,14 +13,46 @@ from api.rendering import plain_text_document
 from api.web.conventions import ABSENT
 from api.web.fields import CommaList, PageArgsSchema, StrictBoolean, Timestamp, page_schema
 
-_SLUG = re.compile(r"^[^\W_](?:[\w-]{0,198}[^\W_])?$")
+_SLUG = re.compile(r"^[^\W_](?:(?:[^\W_]|-){0,198}[^\W_])?$")
+# Scripts written together in one word: Japanese mixes kanji and kana, Korean hangul
+# and hanja.
+_SCRIPT_FAMILIES = {
+    "HIRAGANA": "CJK",
+    "KATAKANA": "CJK",
+    "KATAKANA-HIRAGANA": "CJK",
+    "HANGUL": "CJK",
+}
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter (the first word of its Unicode name); None for digits
+    and combining marks, which go with any script."""
+    if not char.isalpha() or unicodedata.category(char).startswith("M"):
+        return None
+    script = unicodedata.name(char, "UNKNOWN").split(" ")[0]
+    return _SCRIPT_FAMILIES.get(script, script)
+
+
+def mixed_script_word(slug: str) -> str | None:
+    """The first hyphen-separated word of `slug` that mixes scripts (a Cyrillic e, U+0435,
+    in a Latin word looks like a Latin e), or None."""
+    for word in slug.split("-"):
+        if len({script for char in word if (script := _script(char))}) > 1:
+            return word
+    return None
 
 
 def SLUG(value: str) -> None:
-    """Letters of any script, digits and inner hyphens. Checked here, not exported as an
-    OpenAPI `pattern`: that regex dialect's \\w knows only ASCII."""
+    """Letters of any script, digits and inner hyphens, each word in one script. Checked
+    here, not exported as an OpenAPI `pattern`: that regex dialect's \\w knows only
+    ASCII."""
     if not _SLUG.match(value):
         raise ma.ValidationError("Lower-case letters, digits and hyphens; 1-200 characters.")
+    if word := mixed_script_word(value):
+        raise ma.ValidationError(
+            f"The word {word!r} mixes scripts (letters that look alike but differ); "
+            "write each word in one script."
+        )
 
 
 HTTP_URL = validate.URL(schemes={"http", "https"}, require_tld=False)
@@ -278,7 +311,10 @@ class PostWriteSchema(ma.Schema):
     tags = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=200)),
         validate=validate.Length(max=50),
-        metadata={"description": "Tag slugs or names; new names create tags"},
+        metadata={
+            "description": "Tag slugs or names; new names create tags (admins and editors "
+            "only: for an author an unknown tag is a 422)"
+        },
     )
     comments_open = StrictBoolean(load_default=True)
     custom_excerpt = ma.fields.String(

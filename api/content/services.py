@@ -14,7 +14,14 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import lazyload
 
-from api.auth.policy import SCHEDULER, Actor, Role, ensure_may_write_post, may_read_draft
+from api.auth.policy import (
+    SCHEDULER,
+    Actor,
+    Role,
+    ensure_may_write_post,
+    may_create_tags,
+    may_read_draft,
+)
 from api.cache import keys as cache_keys
 from api.content import revisions
 from api.content.models import POST_TYPES, Author, Post, PreviousSlug, Tag
@@ -121,7 +128,7 @@ def create_post(actor: Actor | None, data: dict, kind: str = "post") -> Post:
     status, published_at = _check_status(data["status"], data.get("published_at"))
     post.status, post.published_at = status, published_at
     post.unpublish_at = _check_unpublish(data.get("unpublish_at"), post)
-    post.tags = _tags_for(data.get("tags", []))
+    post.tags = _tags_for(actor, data.get("tags", []))
     post.reading_time = reading_time(post.body_html, bool(post.feature_image))
     db.session.add(post)
     _flush(post, "created")
@@ -171,7 +178,7 @@ def apply_update(
         _set_body(post, changes.get("body", post.body), _written_excerpt(changes, post.excerpt))
     post.reading_time = reading_time(post.body_html, bool(post.feature_image))
     if "tags" in changes:
-        post.tags = _tags_for(changes["tags"])
+        post.tags = _tags_for(actor, changes["tags"])
     if "status" in changes or "published_at" in changes:
         published_at = changes.get("published_at", post.published_at)
         if (
@@ -425,12 +432,18 @@ def _remember_previous_slug(post_id: int, old: str, new: str) -> None:
         previous.post_id, previous.replaced_at = post_id, utcnow()
 
 
-def _tags_for(names: list[str]) -> list[Tag]:
-    """Tags by slug or name; names nobody has used yet become new tags."""
+def _tags_for(actor: Actor | None, names: list[str]) -> list[Tag]:
+    """Tags by slug or name; names nobody has used yet become new tags (for those who
+    may create tags; for others they are invalid input)."""
     wanted = {slug_from(name, "tag"): name for name in names}
     existing = {
         tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(list(wanted))))
     }
+    unknown = [name for slug, name in wanted.items() if slug not in existing]
+    if unknown and not may_create_tags(actor):
+        raise InvalidInput(
+            errors={"tags": [f"No tag {name!r}: an editor creates new tags." for name in unknown]}
+        )
     tags = []
     for slug, name in wanted.items():
         tag = existing.get(slug)

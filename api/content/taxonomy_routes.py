@@ -6,7 +6,7 @@ from flask import current_app, url_for
 from flask.views import MethodView
 
 from api.auth.guard import current_actor, requires
-from api.auth.policy import Permission
+from api.auth.policy import Permission, sees_content_internals
 from api.cache import keys
 from api.cache.keys import depends_on
 from api.cache.responses import cached_public
@@ -55,13 +55,14 @@ class Authors(MethodView):
     def get(self, args):
         """List authors by slug, with their published post counts
 
-        Public. Each author with the count of their published posts; `email` only for staff.
+        Public. Each author with the count of their published posts; `email` only for staff who
+        write (admin, editor, author).
         """
         page = authors.list(
             limit=args["limit"], cursor=args["cursor"], count=args["count"], codec=_codec("authors")
         )
         depends_on(keys.AUTHORS, *(keys.author(item.id) for item in page.items))
-        schema = author_schema(staff=current_actor() is not None, many=True)
+        schema = author_schema(staff=sees_content_internals(current_actor()), many=True)
         return page_body(page, schema.dump)
 
     @staff(blp)
@@ -89,11 +90,13 @@ class Author(MethodView):
     def get(self, slug):
         """Read one author (email for staff only)
 
-        Public, with the count of their published posts; `email` only for staff.
+        Public, with the count of their published posts; `email` only for staff who write (admin,
+        editor, author).
         """
         author = authors.get(slug)
         depends_on(keys.author(author.id))
-        return json_response(author_schema(staff=current_actor() is not None).dump(author))
+        schema = author_schema(staff=sees_content_internals(current_actor()))
+        return json_response(schema.dump(author))
 
     @staff(blp)
     @requires(Permission.WRITE_TAXONOMY)

@@ -44,11 +44,32 @@ class CommentFeedArgs(ma.Schema):
     post = ma.fields.String(validate=SLUG, metadata={"description": "Only this post's comments"})
 
 
+def _json_feed_schema() -> dict:
+    """JSON Feed 1.1's required members (https://jsonfeed.org/version/1.1); the rest
+    of the document is open, as the format allows extensions."""
+    item = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    return {
+        "type": "object",
+        "required": ["version", "title", "items"],
+        "properties": {
+            "version": {"type": "string"},
+            "title": {"type": "string"},
+            "items": {"type": "array", "items": item},
+        },
+    }
+
+
+_BODY_SCHEMAS = {
+    ATOM_MEDIA_TYPE: {"type": "string", "description": "An Atom 1.0 document (RFC 4287)"},
+    JSON_FEED_MEDIA_TYPE: _json_feed_schema(),
+}
+
+
 def _responses(media_type: str, what: str) -> dict:
     return {
         "200": {
             "description": what,
-            "content": {media_type.split(";")[0]: {"schema": {"type": "string"}}},
+            "content": {media_type.split(";")[0]: {"schema": _BODY_SCHEMAS[media_type]}},
             # Conditional like every read (api/web/conventions.py adds If-None-Match).
             "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
         },

@@ -11,8 +11,6 @@ from flask import current_app
 from api.infra.outbound import GuardedClient, OutboundPolicy
 
 USER_AGENT = "Marginalia/0.1 (+pingback; webmention)"
-# A pingback received over XML-RPC is verified while its sender waits for the answer.
-REQUEST_TIME_BUDGET = 10.0
 
 
 def outbound_policy(*, total_timeout: float | None = None) -> OutboundPolicy:

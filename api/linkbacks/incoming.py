@@ -7,14 +7,19 @@ open, and must link the target. Entries land in the moderation queue as `pending
 
 Pingback answers synchronously, since the spec wants the fault code in the reply: it
 is a workflow of three steps (the target read, the source fetch with no transaction
-open, the entry written in a unit of work of its own). Webmention is queued (202) in
-the route's unit of work and verified by the worker (api/linkbacks/jobs.py).
+open, the entry written in a unit of work of its own). The fetch holds a request
+thread, so it has a short total deadline (`pingback_verify_timeout`, a dripping source
+included) and runs in one of a few slots (api/linkbacks/slots.py): a ping over the
+global or per-address cap gets fault 0 and `Retry-After` without waiting. Webmention is
+queued (202) in the route's unit of work and verified by the worker
+(api/linkbacks/jobs.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,18 +32,24 @@ from api.infra.queue import enqueue_after_commit
 from api.infra.timestamps import utcnow
 from api.linkbacks import targets
 from api.linkbacks import xmlrpc as codes
-from api.linkbacks.fetching import REQUEST_TIME_BUDGET, guarded_client
+from api.linkbacks.fetching import guarded_client
 from api.linkbacks.models import ReceivedWebmention
+from api.linkbacks.slots import NoSlot, Slots
 from api.linkbacks.urls import is_http_url, same_resource
 from api.linkbacks.verification import LINKED, NO_LINK, check_source
+from api.web.clients import network_of
 
 
 class PingbackFault(Exception):
     """A pingback refused with one of the spec's fault codes."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.retry_after = code, message, retry_after
+
+
+# Verifications running in this process (each holds a request thread while it fetches).
+verifying = Slots()
 
 
 class InvalidWebmention(DomainError):
@@ -87,8 +98,24 @@ def receive_pingback(source_url: str, target_url: str, ip_address: str | None) -
         raise PingbackFault(codes.GENERIC, "The source and the target are the same page.")
     links_target = links_to(target_url, targets.slugs_of(post))
     unit_of_work.end_reads()
-    with guarded_client(total_timeout=REQUEST_TIME_BUDGET) as client:
-        check = check_source(client, source_url, links_target)
+    settings = current_app.config["MARGINALIA"]
+    try:
+        with (
+            verifying.hold(
+                network_of(ip_address or ""),
+                total=settings.pingback_verifications,
+                per_key=settings.pingback_verifications_per_address,
+            ),
+            guarded_client(total_timeout=settings.pingback_verify_timeout) as client,
+        ):
+            check = check_source(client, source_url, links_target)
+    except NoSlot:
+        wait = max(1, round(settings.pingback_verify_timeout))
+        raise PingbackFault(
+            codes.GENERIC,
+            f"Too many pingbacks are being checked right now; send it again in {wait} seconds.",
+            retry_after=wait,
+        ) from None
     if check.outcome == NO_LINK:
         raise PingbackFault(codes.NO_LINK, "The source URL does not contain a link to the target.")
     if check.outcome != LINKED:
@@ -155,20 +182,22 @@ def _received_row(post_id: int, source_url: str, target_url: str) -> ReceivedWeb
     return row
 
 
-def answer_pingback_call(body: bytes, ip_address: str) -> bytes:
-    """Decode the call, run it, encode the answer (faults included)."""
+def answer_pingback_call(body: bytes, ip_address: str) -> tuple[bytes, dict[str, str]]:
+    """Decode the call, run it, encode the answer (faults included) and its headers
+    (`Retry-After` when the verifications are busy)."""
     try:
         method, params = codes.parse_call(body)
     except codes.XmlRpcError as exc:
-        return codes.fault_body(codes.PARSE_ERROR, f"Parse error: {exc}.")
+        return codes.fault_body(codes.PARSE_ERROR, f"Parse error: {exc}."), {}
     if method != "pingback.ping":
-        return codes.fault_body(codes.METHOD_NOT_FOUND, f"No method {method[:100]!r}.")
+        return codes.fault_body(codes.METHOD_NOT_FOUND, f"No method {method[:100]!r}."), {}
     if len(params) != 2 or not all(isinstance(p, str) for p in params):
         return codes.fault_body(
             codes.INVALID_PARAMS, "pingback.ping takes two strings: source and target."
-        )
+        ), {}
     source, target = (param.strip() for param in params)
     try:
-        return codes.result_body(receive_pingback(source, target, ip_address))
+        return codes.result_body(receive_pingback(source, target, ip_address)), {}
     except PingbackFault as fault:
-        return codes.fault_body(fault.code, fault.message)
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+        return codes.fault_body(fault.code, fault.message), headers

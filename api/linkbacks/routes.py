@@ -38,6 +38,8 @@ def _rate_limit() -> str:
 
 
 _XML = {"text/xml": {"schema": {"type": "string"}}}
+RETRY_AFTER = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
+UNAVAILABLE = "The rate limiter's store (Redis) is unreachable: send it again later"
 
 
 @blp.route("/xmlrpc")
@@ -54,24 +56,28 @@ class XmlRpc(MethodView):
             "200": {
                 "description": "An XML-RPC response: a success string, or a fault with the "
                 "Pingback spec's code (16 source missing, 17 no link, 32 target missing, "
-                "33 target not pingable, 48 already registered, 0 generic)",
+                "33 target not pingable, 48 already registered, 0 generic; 0 with `Retry-After` "
+                "when too many pingbacks are being checked: send it again later)",
                 "content": _XML,
             }
         },
     )
-    @problems(blp, 413, 429)
+    @problems(blp, 413, 429, 503, descriptions={503: UNAVAILABLE}, headers={503: RETRY_AFTER})
     @blp.doc(operationId="receivePingback")
     def post(self):
         """Receive a pingback (XML-RPC pingback.ping)
 
         Public, for other sites (the Pingback 1.0 specification): rate limited per client address.
-        Answers are XML-RPC, faults included.
+        Answers are XML-RPC, faults included. The source is fetched while the caller waits, within
+        a few seconds; only a few pingbacks are checked at once (per server process and per client
+        address), and one over those caps gets fault 0 with `Retry-After` at once.
         """
         body = request.get_data(cache=False)
         if not body.strip() or request.mimetype not in ("", "text/xml", "application/xml"):
             # Not an XML-RPC call at all: an HTTP error, not an XML-RPC fault.
             raise BadRequest("An XML-RPC call is an XML body sent as text/xml.")
-        return Response(incoming.answer_pingback_call(body, client_ip()), mimetype="text/xml")
+        answer, headers = incoming.answer_pingback_call(body, client_ip())
+        return Response(answer, mimetype="text/xml", headers=headers)
 
 
 @blp.route("/v1/webmention")
@@ -88,7 +94,7 @@ class Webmention(MethodView):
         "a target that is not a published post of this site open to pingbacks, or a "
         "source equal to the target",
     )
-    @problems(blp, 413, 429)
+    @problems(blp, 413, 429, 503, descriptions={503: UNAVAILABLE}, headers={503: RETRY_AFTER})
     @blp.doc(operationId="receiveWebmention")
     def post(self, form):
         """Receive a Webmention; the source is verified asynchronously

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from api.auth.policy import Actor
+from api.auth.policy import Actor, ensure_may_read_post_log
 from api.comments.services import add_pingback
 from api.content.services import PostRef, find_post, get_post, post_body_html
 from api.events import catalogue as events
@@ -186,7 +186,9 @@ def list_outgoing(
     count: bool = False,
 ) -> Page:
     """The other sites a post links, and what pinging each gave, in link order."""
-    post_id = get_post(actor, slug).id
+    post = get_post(actor, slug)
+    ensure_may_read_post_log(actor, post.author_id)
+    post_id = post.id
     return paginate(
         db.session,
         select(OutgoingLinkback).where(OutgoingLinkback.source_post_id == post_id),

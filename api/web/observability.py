@@ -37,7 +37,40 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+_URL = re.compile(r"(?P<origin>\bhttps?://[^/?#\s\"'<>]+)(?P<rest>[/?#][^\s\"'<>]*)", re.I)
+
+
+def redact_urls(text: str) -> str:
+    """URLs cut to their origin: a webhook's path or query can be its credential
+    (Slack, Discord), so no log line carries one."""
+    return _URL.sub(lambda match: f"{match['origin']}/…", text)
+
+
+class UrlRedactingFilter(logging.Filter):
+    """On loggers of libraries that log URLs (httpx logs each request's at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            try:
+                record.msg = redact_urls(record.msg % args)
+            except (TypeError, ValueError):
+                record.msg = redact_urls(str(record.msg))
+            record.args = None
+        else:
+            record.msg = redact_urls(str(record.msg))
+        return True
+
+
+# Libraries that would log a URL the guarded client fetches.
+URL_LOGGERS = ("httpx", "httpcore", "urllib3", "huey")
+
+
 def configure_logging(level: str) -> None:
+    for name in URL_LOGGERS:
+        library = logging.getLogger(name)
+        if not any(isinstance(f, UrlRedactingFilter) for f in library.filters):
+            library.addFilter(UrlRedactingFilter())
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         handler = logging.StreamHandler()

@@ -122,6 +122,26 @@ def install_converters(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     @app.before_request
+    def refuse_long_chunked_bodies():
+        """A body sent without Content-Length (chunked) is read up to the size limit
+        and cut there by werkzeug, silently: a 413 instead, as for a declared length.
+        (Multipart bodies are left to the form parser, which raises its own 413, and to
+        the routes that allow them more.)"""
+        limit = request.max_content_length
+        if (
+            request.content_length is not None
+            or limit is None
+            or request.mimetype == "multipart/form-data"
+            or request.method in ("GET", "HEAD", "OPTIONS")
+        ):
+            return None
+        if len(request.get_data(cache=True)) >= limit:
+            return problem(
+                413, "Content too large", "The request body is larger than this server accepts."
+            )
+        return None
+
+    @app.before_request
     def refuse_undecodable_urls():
         path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")
         query = unquote_to_bytes(request.environ.get("QUERY_STRING", "").replace("+", " "))

@@ -11,7 +11,9 @@ import logging
 from typing import Any
 
 import marshmallow as ma
+import redis.exceptions
 from flask import Response, g, json
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 from api.errors import DomainError
@@ -147,6 +149,23 @@ def handle_validation_error(error: ma.ValidationError) -> Response:
     )
 
 
+# Redis holds the rate-limit counters: without them a limited route cannot be judged,
+# so it is refused for now (as /readyz reports), not answered with a 500.
+SHARED_STATE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, StorageError)
+SHARED_STATE_RETRY_AFTER = 30
+
+
+def handle_shared_state_down(error: Exception) -> Response:
+    log.warning("shared state (Redis) unreachable: %s", type(error).__name__)
+    return problem(
+        503,
+        "Service unavailable",
+        "A service this request needs is unreachable; try again shortly.",
+        slug="unavailable",
+        headers={"Retry-After": str(SHARED_STATE_RETRY_AFTER)},
+    )
+
+
 def handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error")
     return problem(500, "Internal server error", "Something went wrong on our side.")
@@ -156,4 +175,6 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(ma.ValidationError, handle_validation_error)
+    for error in SHARED_STATE_DOWN:
+        app.register_error_handler(error, handle_shared_state_down)
     app.register_error_handler(Exception, handle_unexpected)

@@ -23,13 +23,13 @@ from flask import Flask, Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name
 
-from api.web.clients import client_ip
+from api.web.clients import client_network
 
 log = logging.getLogger(__name__)
 KINDS = ("ip", "identity", "post")
 
 # Its own header injection is off: add_rate_limit_headers writes them.
-limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
+limiter = Limiter(key_func=client_network, default_limits=[], headers_enabled=False)
 
 
 def init_app(app: Flask) -> None:

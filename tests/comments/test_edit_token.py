@@ -76,3 +76,22 @@ def test_stale_if_match_is_412(client, post, submit):
     )
     stale = client.patch(url, json={"body": "Three."}, headers={**token, "If-Match": etag})
     assert stale.status_code == 412
+
+
+def test_a_wrong_edit_token_tells_nothing_about_which_comments_exist(client, post, submit):
+    pending = submit(post["slug"], "Waiting for a moderator.").get_json()
+    guess = bearer("mglc_" + "x" * 40)
+    for method in ("GET", "PATCH", "DELETE"):
+        answers = []
+        for comment_id in (pending["id"], pending["id"] + 1000):
+            response = client.open(
+                f"/v1/comments/{comment_id}",
+                method=method,
+                json={"body": "Mine now."},
+                headers=guess,
+            )
+            body = response.get_json()
+            body.pop("request_id", None)
+            answers.append((response.status_code, body, response.headers.get("WWW-Authenticate")))
+        assert answers[0] == answers[1], method
+        assert answers[0][0] == 401

@@ -44,6 +44,30 @@ def test_first_comment_waits_then_the_approved_authors_next_is_approved(
     assert "author_email" not in created[0]["comment"]
 
 
+def test_an_approved_email_vouches_only_together_with_the_same_name(
+    post, submit, approve, stored, discussion
+):
+    """WordPress's rule: name and email must both match an approved comment's."""
+    discussion(flood_interval=0)
+    first = submit(post["slug"], "Hello, first time.", author_name="Grace")
+    approve(first.get_json()["id"])
+
+    borrowed = submit(
+        post["slug"],
+        "Buy things at my site.",
+        author_name="Mallory",
+        author_url="https://spam.example/",
+    )
+    assert borrowed.get_json()["status"] == "pending"
+    assert rules_of(stored(borrowed.get_json()["id"])) == ["new_author"]
+
+    same = submit(
+        post["slug"], "Grace again.", author_name="Grace", author_email="READER@example.org"
+    )
+    assert same.get_json()["status"] == "approved"
+    assert rules_of(stored(same.get_json()["id"])) == ["previously_approved"]
+
+
 def test_public_list_shows_approved_items_oldest_first_without_private_fields(
     client, post, submit, approve, discussion
 ):
@@ -263,3 +287,18 @@ def test_hostile_input_is_refused_cleanly(client, post, submit):
         422,
     )
     assert client.get(f"/v1/comments/{2**40}").status_code == 404
+
+
+def test_bidi_controls_are_stripped_from_bodies_and_names(client, post, submit):
+    name = "Admin\u202e\u2066txt.exe\u2069"
+    body = "Looks fine \u202eevil\u202c here; \u200fa right-to-left mark stays."
+    sent = submit(post["slug"], body, author_name=name)
+    assert sent.status_code == 202
+    own = client.get(
+        sent.headers["Location"],
+        headers={"Authorization": f"Bearer {sent.get_json()['edit_token']}"},
+    ).get_json()
+    assert own["author_name"] == "Admintxt.exe"
+    assert own["body"] == "Looks fine evil here; \u200fa right-to-left mark stays."
+    for text in (own["author_name"], own["body"], own["body_html"]):
+        assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in text)

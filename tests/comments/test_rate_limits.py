@@ -114,6 +114,48 @@ def test_a_post_has_a_limit_for_everyone_together(post, publish, submit, discuss
     assert submit(publish("Quiet")["slug"], "Hello.").status_code == 202
 
 
+def test_junk_does_not_burn_a_posts_quota(client, post, submit, discussion, limits):
+    """100 requests that do not parse or validate, from ever new addresses, leave the
+    post's limit untouched: a real commenter is still let in."""
+    discussion(flood_interval=0)
+    limits(ratelimit_comments_post="30/minute")
+    url = f"/v1/posts/{post['slug']}/comments"
+    junk = [
+        lambda ip: client.post(
+            url, data="{bad", content_type="application/json", environ_base={"REMOTE_ADDR": ip}
+        ),
+        lambda ip: client.post(
+            url, json={"author_name": "No body"}, environ_base={"REMOTE_ADDR": ip}
+        ),
+        lambda ip: submit(post["slug"], "", ip=ip),
+        lambda ip: submit(post["slug"], "Who?", ip=ip, author_email="not an email"),
+        lambda ip: submit(post["slug"], "Bad token.", ip=ip, headers=bearer("not.a.jwt")),
+    ]
+    statuses = {junk[n % len(junk)](new_ip()).status_code for n in range(100)}
+    assert statuses <= {400, 401, 415, 422}, statuses
+
+    welcome = submit(post["slug"], "A real remark.", author_email="real@example.org")
+    assert welcome.status_code == 202
+    state = {m["name"]: int(m["r"]) for m in STATE.finditer(welcome.headers["RateLimit"])}
+    assert state["post-60s"] == 29  # only the comment taken was counted
+
+
+def test_ipv6_clients_are_counted_by_their_64(post, submit, discussion, limits):
+    """One subscriber holds a whole /64: a new address from it is the same client."""
+    discussion(flood_interval=0)
+    limits(ratelimit_comments_ip="2/minute")
+    same_64 = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:abcd:ef01:2345:6789"]
+    answers = [
+        submit(post["slug"], f"From v6 {n}.", ip=ip, author_email=f"v{n}@example.org").status_code
+        for n, ip in enumerate(same_64)
+    ]
+    assert answers == [202, 202, 429]
+    other = submit(post["slug"], "Next door.", ip="2001:db8:1:3::1", author_email="n@example.org")
+    assert other.status_code == 202
+    mapped = submit(post["slug"], "Mapped.", ip="::ffff:192.0.2.10", author_email="m@example.org")
+    assert mapped.status_code == 202
+
+
 def test_reads_are_not_limited(client, post):
     for _ in range(10):
         response = client.get(f"/v1/posts/{post['slug']}/comments")

@@ -12,6 +12,7 @@ import resource
 import select
 import socket
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -169,3 +170,77 @@ def probe(port: int, seconds: float, paths=("/healthz", "/v1/posts"), every=0.2)
         seen.seconds.append(time.perf_counter() - started)
         time.sleep(every)
     return seen
+
+
+class DrippingSource:
+    """A web page on 127.0.0.1 that answers 200 at once, then sends its promised body one
+    byte every `interval` seconds, for as long as the reader waits: the slow pingback
+    source. A context manager; `url`, `served` (connections taken) and `most_at_once`
+    (the most connections held together) are what a test looks at."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.served = 0
+        self.most_at_once = 0
+        self._open = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.port = self._listener.getsockname()[1]
+
+    def url(self, path: str = "/slow") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_for(self, served: int, timeout: float = 10) -> None:
+        """Until `served` connections in all have come (each reader holds its slot)."""
+        deadline = time.monotonic() + timeout
+        while self.served < served:
+            assert time.monotonic() < deadline, f"{self.served} of {served} readers came"
+            time.sleep(0.01)
+
+    def __enter__(self) -> DrippingSource:
+        self._listener.settimeout(0.05)
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._drip, args=(sock,), daemon=True).start()
+
+    def _drip(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.served += 1
+            self._open += 1
+            self.most_at_once = max(self.most_at_once, self._open)
+        try:
+            sock.settimeout(5)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = sock.recv(4096)
+                if not data:
+                    return
+                head += data
+            sock.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+            )
+            while not self._stop.is_set():
+                readable, _, _ = select.select([sock], [], [], self.interval)
+                if readable and not sock.recv(4096):
+                    return  # the reader hung up (seen at once, not at the next drip)
+                sock.sendall(b" ")
+        except OSError:
+            pass  # the reader gave up: what it should do
+        finally:
+            sock.close()
+            with self._lock:
+                self._open -= 1
