@@ -234,6 +234,8 @@ _NEW_COMMENT = {
     "type": "comment",
     "source_url": None,
     "source_title": None,
+    "mention_type": None,
+    "author_photo": None,
     "version": 1,
     "claim_token_id": None,
     "claim_token_name": None,

@@ -24,6 +24,24 @@ POST_STATUSES = ("draft", "scheduled", "published")
 # Posts and static pages share one table, as WordPress and Ghost store them; slugs are
 # unique across both, so one slug names one thing (and one old slug one redirect).
 POST_TYPES = ("post", "page")
+# Ghost's content fields: plain columns a write sets as given (None clears them), and
+# a revision keeps and restores.
+CONTENT_FIELDS = (
+    "feature_image",
+    "feature_image_alt",
+    "feature_image_caption",
+    "featured",
+    "meta_title",
+    "meta_description",
+    "og_image",
+    "og_title",
+    "og_description",
+    "twitter_image",
+    "twitter_title",
+    "twitter_description",
+    "canonical_url",
+    "visibility",
+)
 VISIBILITIES = ("public",)
 
 post_tags = Table(

@@ -17,28 +17,11 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from api.auth.policy import Actor
-from api.content.models import Author, Post, Revision
+from api.content.models import CONTENT_FIELDS, Author, Post, Revision
 from api.infra.database import db
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from api.infra.timestamps import utcnow
 
-# Ghost's content fields, as api/content/services.py writes them.
-CONTENT_FIELDS = (
-    "feature_image",
-    "feature_image_alt",
-    "feature_image_caption",
-    "featured",
-    "meta_title",
-    "meta_description",
-    "og_image",
-    "og_title",
-    "og_description",
-    "twitter_image",
-    "twitter_title",
-    "twitter_description",
-    "canonical_url",
-    "visibility",
-)
 # What restoring a revision writes back: the content. The slug (URLs), the status and
 # the dates stay as they are: restoring an old text neither unpublishes nor moves a post.
 RESTORED_FIELDS = ("title", "body", "custom_excerpt", "author", "tags", "comments_open")

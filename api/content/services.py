@@ -24,7 +24,7 @@ from api.auth.policy import (
 )
 from api.cache import keys as cache_keys
 from api.content import revisions
-from api.content.models import POST_TYPES, Author, Post, PreviousSlug, Tag
+from api.content.models import CONTENT_FIELDS, POST_TYPES, Author, Post, PreviousSlug, Tag
 from api.content.slugs import MAX_SLUG, slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
 from api.errors import Conflict, InvalidInput, NotFound
@@ -39,23 +39,6 @@ from api.rendering import plain_text, render_post
 
 Precondition = Callable[[Post], None] | None
 EXCERPT_WORDS = 55  # WordPress's automatic excerpt length
-# Written as given (None clears them); Ghost's names.
-CONTENT_FIELDS = (
-    "feature_image",
-    "feature_image_alt",
-    "feature_image_caption",
-    "featured",
-    "meta_title",
-    "meta_description",
-    "og_image",
-    "og_title",
-    "og_description",
-    "twitter_image",
-    "twitter_title",
-    "twitter_description",
-    "canonical_url",
-    "visibility",
-)
 IMAGE_FIELDS = ("feature_image", "og_image", "twitter_image")
 
 _EVENTS = {

@@ -1,7 +1,8 @@
 """The real WordPress and Ghost clients (`wpapi`, `@tryghost/content-api`, Node 20,
 from npm's lock file in tests/compat/clients) run their flows (clients/*.cjs) against a
 real `marginalia serve`: once with the demo content, once with WordPress's theme unit
-test export loaded (tests/compat/wxr_loader.py), on this leg's database and Redis.
+test export imported by `marginalia import wordpress` while the server runs (its cached
+answers dropped by the import's event), on this leg's database and Redis.
 
 Needs Node and `npm ci` in tests/compat/clients (.ci/run does it); without them it fails
 and says so.
@@ -22,17 +23,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.compat.wxr_loader import load_wxr
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.e2e.conftest import Running, free_port, run, wait_until_up
+from tests.transfer.conftest import WXR_FIXTURE
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = Path(__file__).parent / "clients"
-WXR = Path(
-    os.environ.get(
-        "MARGINALIA_WXR_FIXTURE", "/work/shared/fixtures/wordpress/themeunittestdata.wordpress.xml"
-    )
-)
 # Redis databases 1-7 are the test processes', 8-11 the e2e servers', 12 the contract's.
 REDIS_DATABASE = 13
 
@@ -94,12 +90,15 @@ def site(request, tmp_path_factory):
             f"{base_url}/v1/settings/discussion", json={"flood_interval": 0}, headers=headers
         ).raise_for_status()
         if not demo:
-            counts = load_wxr(base_url, admin, WXR)
-            assert counts["posts"] > 10 and counts["pages"] > 3, counts
+            assert WXR_FIXTURE.is_file(), f"the shared WordPress fixture is missing: {WXR_FIXTURE}"
+            before = httpx.get(f"{base_url}/wp-json/wp/v2/posts").headers["X-WP-Total"]
+            assert before == "0"  # and now cached: the import must drop it
+            run(env, "import", "wordpress", str(WXR_FIXTURE))  # check=True: exit code 0
         key = httpx.post(
             f"{base_url}/v1/content-keys", json={"name": "clients"}, headers=headers
         ).json()["key"]
         total = httpx.get(f"{base_url}/wp-json/wp/v2/posts").headers["X-WP-Total"]
+        assert demo or int(total) > 10, total  # the import's posts, not the cached 0
         yield Site(base_url, admin, key, int(total))
     finally:
         server.stop()
