@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import select
 
@@ -18,7 +21,51 @@ def fingerprint(data: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# During an import (`written_here`): per source, either False (the ledger held records
+# of it when the import began: every lookup asks the database) or the hashes of the keys
+# this import remembered. A source new to the ledger can only have what this import wrote,
+# so a key whose hash is not in the set is known absent without a SELECT (a hash that is
+# there, or collides, costs the usual SELECT: the set only ever saves work).
+_written: ContextVar[dict[str, set[int] | bool] | None] = ContextVar("_written", default=None)
+
+
+@contextmanager
+def written_here() -> Iterator[None]:
+    """Around one import: lookups of a source the ledger did not know before it skip the
+    SELECT for records this import has not written (most of a first import's lookups)."""
+    token = _written.set({})
+    try:
+        yield
+    finally:
+        _written.reset(token)
+
+
+def _key(kind: str, source_id: object) -> int:
+    return hash((kind, str(source_id)))
+
+
+def _known_absent(source: str, kind: str, source_id: object) -> bool:
+    state = _written.get()
+    if state is None:
+        return False
+    written = state.get(source)
+    if written is None:
+        before = db.session.scalar(
+            select(SourceRecord.id).where(SourceRecord.source == source).limit(1)
+        )
+        written = state[source] = set() if before is None else False
+    return written is not False and _key(kind, source_id) not in written
+
+
+def _note(source: str, kind: str, source_id: object) -> None:
+    state = _written.get()
+    if state is not None and isinstance(written := state.get(source), set):
+        written.add(_key(kind, source_id))
+
+
 def lookup(source: str, kind: str, source_id: object) -> SourceRecord | None:
+    if _known_absent(source, kind, source_id):
+        return None
     # Without an autoflush: every write of an import's step ends in `remember`'s flush,
     # so what earlier steps wrote is visible, and a lookup costs one SELECT.
     with db.session.no_autoflush:
@@ -56,6 +103,7 @@ def remember(
     if record is None and not known_new:
         record = lookup(source, kind, source_id)
     if record is None:
+        _note(source, kind, source_id)
         db.session.add(
             SourceRecord(
                 source=source,
