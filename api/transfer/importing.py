@@ -74,6 +74,7 @@ def _run(steps, report, emit_events, summary) -> ImportReport:
             for step in chunk:
                 _step(uow, step, report)
             writing.count_comments()
+        ledger.batch_done()
     with unit_of_work():
         record_event(
             events.IMPORT_COMPLETED,
