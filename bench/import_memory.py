@@ -362,7 +362,7 @@ def main() -> int:
             env.pop("MARGINALIA_REDIS_URL", None)
             imported = measure("import-wxr", files["wxr"], env)
             print(
-                f"\nimport of the WXR file: {imported['seconds']:.0f} s, peak RSS "
+                f"\nimport of the WXR file: {imported['seconds']:.1f} s, peak RSS "
                 f"{imported['peak_mb']:.1f} MB (before {imported['rss_before_mb']:.1f} MB)"
             )
             wxr_peak = max(wxr_peak, imported["peak_mb"])

@@ -147,11 +147,14 @@ def import_comment(
     user_agent: str | None = None,
     source_url: str | None = None,
     source_title: str | None = None,
+    count: bool = True,
 ) -> Comment:
     """A comment (or a pingback entry) from elsewhere (the demo content, an import)
     whose status its importer decided; it skips the intake rules but is rendered and
     recorded like any other. `body_html` is markup from another platform: it goes
-    through the same sanitiser as pingback excerpts instead of the Markdown renderer."""
+    through the same sanitiser as pingback excerpts instead of the Markdown renderer.
+    `count=False`: the caller calls `recount` for the post before its transaction ends
+    (an import counts each post once per batch instead of once per comment)."""
     author = Author(name=author_name, email=author_email, url=author_url)
     parent = db.session.get(Comment, parent_id) if parent_id else None
     comment = Comment(
@@ -183,7 +186,7 @@ def import_comment(
         thread_keys(post_id, status),
     )
     status_counts.added(status)
-    if status == "approved":
+    if count and status == "approved":
         recount(post_id)
     return comment
 

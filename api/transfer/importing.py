@@ -24,6 +24,7 @@ from api.errors import DomainError
 from api.events import catalogue as events
 from api.events.outbox import mute_events, record_event
 from api.infra.unit_of_work import UnitOfWork, unit_of_work
+from api.transfer import ledger, writing
 from api.transfer.report import ImportReport
 
 BATCH = 200
@@ -51,13 +52,18 @@ def run(
 ) -> ImportReport:
     """Run the steps in batches (or, dry, in one rolled-back transaction); record one
     `import.completed` event with the report's counts at the end."""
-    steps = iter(steps)
+    with ledger.written_here(), writing.counting_per_batch():
+        return _run(iter(steps), report, emit_events, summary)
+
+
+def _run(steps, report, emit_events, summary) -> ImportReport:
     if report.dry_run:
         try:
             with unit_of_work() as uow:
                 _prepare(uow, emit_events)
                 for step in steps:
                     _step(uow, step, report)
+                writing.count_comments()
                 raise _DryRun
         except _DryRun:
             pass
@@ -67,6 +73,8 @@ def run(
             _prepare(uow, emit_events)
             for step in chunk:
                 _step(uow, step, report)
+            writing.count_comments()
+        ledger.batch_done()
     with unit_of_work():
         record_event(
             events.IMPORT_COMPLETED,

@@ -4,6 +4,10 @@ when the file changed it, reported either way."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from api.auth.policy import IMPORTER
 from api.comments import services as comments
 from api.content import services as posts
@@ -15,6 +19,29 @@ from api.transfer.report import ImportReport
 from api.transfer.urls import page_key
 
 GONE = "deleted here since imported"
+
+# During an import's run: the posts whose approved comments changed in this batch, counted
+# once at its end (`count_comments`) instead of once per comment.
+_uncounted: ContextVar[set[int] | None] = ContextVar("_uncounted", default=None)
+
+
+@contextmanager
+def counting_per_batch() -> Iterator[None]:
+    token = _uncounted.set(set())
+    try:
+        yield
+    finally:
+        _uncounted.reset(token)
+
+
+def count_comments() -> None:
+    """Store the comment counts of the posts this batch added approved comments to (in the
+    batch's transaction; a count is of the rows there, so a refused step is not counted)."""
+    pending = _uncounted.get()
+    if pending:
+        for post_id in sorted(pending):
+            comments.recount(post_id)
+        pending.clear()
 
 
 def write_author(source: str, report: ImportReport, source_id: str, data: dict) -> str | None:
@@ -159,7 +186,10 @@ def write_comment(
         reason = "a second entry from the same source on the same post"
         report.record(kind, "refused", reason=reason, source_id=source_id)
         return
-    comment = comments.import_comment(**data)
+    pending = _uncounted.get()
+    comment = comments.import_comment(**data, count=pending is None)
+    if pending is not None and data.get("status") == "approved":
+        pending.add(data["post_id"])
     ledger.remember(source, "comment", source_id, comment.id, print_, known_new=True)
     report.record(kind, "created", reason=note, source_id=source_id)
 
