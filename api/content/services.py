@@ -24,7 +24,15 @@ from api.auth.policy import (
 )
 from api.cache import keys as cache_keys
 from api.content import revisions
-from api.content.models import CONTENT_FIELDS, POST_TYPES, Author, Post, PreviousSlug, Tag
+from api.content.models import (
+    CONTENT_FIELDS,
+    POST_TYPES,
+    Author,
+    Post,
+    PreviousSlug,
+    Revision,
+    Tag,
+)
 from api.content.slugs import MAX_SLUG, slug_from, unique_slug
 from api.content.taxonomy import author_id_for_slug
 from api.errors import Conflict, InvalidInput, NotFound
@@ -612,8 +620,8 @@ _EXPORT_CHUNK = 500
 
 
 def export_records() -> Iterator[tuple[str, dict]]:
-    """Authors, tags, then posts and pages (with their tag slugs and old slugs), each
-    row as stored: ids, times and rendered HTML included."""
+    """Authors, tags, posts and pages (with their tag slugs and old slugs), then every
+    revision, each row as stored: ids, times and rendered HTML included."""
     for model, kind in ((Author, "author"), (Tag, "tag")):
         for row in _in_chunks(model):
             yield kind, as_data(row)
@@ -631,6 +639,8 @@ def export_records() -> Iterator[tuple[str, dict]]:
                 "previous_slugs": [{"slug": slug, "replaced_at": at} for slug, at in old],
             },
         )
+    for revision in _in_chunks(Revision):
+        yield "revision", as_data(revision)
 
 
 def _in_chunks(model) -> Iterator:
@@ -652,6 +662,8 @@ def restore_record(kind: str, data: dict) -> None:
         db.session.add(from_data(Author, data))
     elif kind == "tag":
         db.session.add(from_data(Tag, data))
+    elif kind == "revision":
+        db.session.add(from_data(Revision, data))  # as written then: no new revision
     else:
         post = from_data(Post, {**data, "type": kind})
         slugs = list(data.get("tags") or [])
@@ -667,7 +679,7 @@ def restore_record(kind: str, data: dict) -> None:
 
 def restored() -> None:
     """After a restore: new rows get ids after the restored ones."""
-    continue_ids(Author, Tag, Post)
+    continue_ids(Author, Tag, Post, Revision)
 
 
 def is_empty() -> bool:

@@ -51,6 +51,7 @@ _RESTORE = {
     "tag": lambda data: content.restore_record("tag", data),
     "post": lambda data: content.restore_record("post", data),
     "page": lambda data: content.restore_record("page", data),
+    "revision": lambda data: content.restore_record("revision", data),
     "comment": comments.restore_comment,
     "moderation_log": audit.restore_entry,
     "linkback": linkbacks.restore_linkback,

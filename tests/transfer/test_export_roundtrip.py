@@ -63,8 +63,11 @@ def _reads(client, admin) -> dict:
         "/v1/moderation/counts", headers=admin
     ).get_json()
     for item in seen["staff", "/v1/posts?limit=100"]:
-        path = f"/v1/posts/{item['slug']}/linkbacks"
-        seen["staff", path] = read_all(client, path, admin)
+        for path in (
+            f"/v1/posts/{item['slug']}/linkbacks",
+            f"/v1/posts/{item['slug']}/revisions",  # every version, by whom and when
+        ):
+            seen["staff", path] = read_all(client, path, admin)
     return seen
 
 
@@ -96,8 +99,12 @@ def test_export_then_import_answers_every_read_the_same(
     for key in before:
         assert after[key] == before[key], key
     restored = row_counts(app)
-    for table in ("posts", "authors", "tags", "comments", "moderation_log", "previous_slugs"):
+    for table in (
+        *("posts", "authors", "tags", "comments", "moderation_log", "previous_slugs"),
+        "post_revisions",
+    ):
         assert restored[table] == counts[table], table
+    assert counts["post_revisions"] >= counts["posts"] > 0  # every post has its history
 
 
 def test_an_export_goes_only_into_an_empty_database(app, client, admin, tmp_path, publish):
