@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from api.auth.policy import Actor, Role
+from api.auth.policy import system_actor
 from api.comments import services as comments
 from api.content import services as posts
 from api.content.taxonomy import authors, tags
@@ -16,7 +16,7 @@ from api.errors import NotFound
 from api.events.dispatch import dispatch_pending
 from api.infra.unit_of_work import unit_of_work
 
-SYSTEM = Actor(token_id=0, name="demo loader", role=Role.ADMIN)
+SYSTEM = system_actor("demo loader")
 AUTHOR = {
     "name": "China Copyright and Media",
     "slug": "china-copyright-and-media",

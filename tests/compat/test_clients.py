@@ -11,20 +11,15 @@ and says so.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, TEST_REDIS_URL
-from tests.e2e.conftest import Running, free_port, run, wait_until_up
+from tests.e2e.conftest import Running, marginalia_environment, run, wait_until_up
 from tests.transfer.conftest import WXR_FIXTURE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,66 +42,41 @@ def site(request, tmp_path_factory):
         "Node or the client packages are missing: run `npm ci` in tests/compat/clients"
     )
     demo = request.param == "demo"
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MARGINALIA_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    env.update(
-        {
-            "MARGINALIA_INSTANCE_PATH": str(tmp_path_factory.mktemp("compat") / "instance"),
-            "MARGINALIA_PORT": str(port),
-            "MARGINALIA_API_URL": base_url,
-            "MARGINALIA_LOG_LEVEL": "WARNING",
-            "MARGINALIA_SECRET_KEY": "compat-secret",
-            "MARGINALIA_DEMO_ON_EMPTY": "true" if demo else "false",
-            # No worker: the imported posts link to other sites, and their pings (which
-            # would resolve those names) are no business of these tests.
-            "MARGINALIA_INLINE_WORKER": "false",
-        }
-    )
-    schema = None
-    if ON_POSTGRES:
-        schema = f"compat_{uuid.uuid4().hex[:10]}"
-        engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        env["MARGINALIA_DATABASE_URL"] = (
-            f"{TEST_DATABASE_URL}?options={quote(f'-csearch_path={schema}')}"
-        )
-    if TEST_REDIS_URL:
-        import redis
+    settings = {
+        "MARGINALIA_DEMO_ON_EMPTY": "true" if demo else "false",
+        # No worker: the imported posts link to other sites, and their pings (which
+        # would resolve those names) are no business of these tests.
+        "MARGINALIA_INLINE_WORKER": "false",
+    }
+    instance = tmp_path_factory.mktemp("compat") / "instance"
+    with marginalia_environment(instance, "compat", REDIS_DATABASE, settings) as env:
+        base_url = env["MARGINALIA_API_URL"] = f"http://127.0.0.1:{env['MARGINALIA_PORT']}"
+        server = Running(env, "serve", "--threads", "4")
+        try:
+            yield _prepared(env, base_url, server, demo)
+        finally:
+            server.stop()
 
-        parts = urlsplit(TEST_REDIS_URL)
-        env["MARGINALIA_REDIS_URL"] = f"{parts.scheme}://{parts.netloc}/{REDIS_DATABASE}"
-        redis.Redis.from_url(env["MARGINALIA_REDIS_URL"]).flushdb()
-    server = Running(env, "serve", "--threads", "4")
-    try:
-        wait_until_up(base_url, server)
-        admin = run(env, "token", "create", "--role", "admin", "--name", "compat").stdout.strip()
-        headers = {"Authorization": f"Bearer {admin}"}
-        # The flows comment from 127.0.0.1 as one reader would: no flood wait between runs.
-        httpx.patch(
-            f"{base_url}/v1/settings/discussion", json={"flood_interval": 0}, headers=headers
-        ).raise_for_status()
-        if not demo:
-            assert WXR_FIXTURE.is_file(), f"the shared WordPress fixture is missing: {WXR_FIXTURE}"
-            before = httpx.get(f"{base_url}/wp-json/wp/v2/posts").headers["X-WP-Total"]
-            assert before == "0"  # and now cached: the import must drop it
-            run(env, "import", "wordpress", str(WXR_FIXTURE))  # check=True: exit code 0
-        key = httpx.post(
-            f"{base_url}/v1/content-keys", json={"name": "clients"}, headers=headers
-        ).json()["key"]
-        total = httpx.get(f"{base_url}/wp-json/wp/v2/posts").headers["X-WP-Total"]
-        assert demo or int(total) > 10, total  # the import's posts, not the cached 0
-        yield Site(base_url, admin, key, int(total))
-    finally:
-        server.stop()
-        if schema:
-            engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-            with engine.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+
+def _prepared(env: dict, base_url: str, server: Running, demo: bool) -> Site:
+    wait_until_up(base_url, server)
+    admin = run(env, "token", "create", "--role", "admin", "--name", "compat").stdout.strip()
+    headers = {"Authorization": f"Bearer {admin}"}
+    # The flows comment from 127.0.0.1 as one reader would: no flood wait between runs.
+    httpx.patch(
+        f"{base_url}/v1/settings/discussion", json={"flood_interval": 0}, headers=headers
+    ).raise_for_status()
+    if not demo:
+        assert WXR_FIXTURE.is_file(), f"the shared WordPress fixture is missing: {WXR_FIXTURE}"
+        before = httpx.get(f"{base_url}/wp-json/wp/v2/posts").headers["X-WP-Total"]
+        assert before == "0"  # and now cached: the import must drop it
+        run(env, "import", "wordpress", str(WXR_FIXTURE))  # check=True: exit code 0
+    key = httpx.post(
+        f"{base_url}/v1/content-keys", json={"name": "clients"}, headers=headers
+    ).json()["key"]
+    total = httpx.get(f"{base_url}/wp-json/wp/v2/posts").headers["X-WP-Total"]
+    assert demo or int(total) > 10, total  # the import's posts, not the cached 0
+    return Site(base_url, admin, key, int(total))
 
 
 def run_node(script: str, *args: str) -> dict:

@@ -11,17 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, TEST_REDIS_URL
-from tests.e2e.conftest import Running, free_port, run, wait_until_up
+from tests.e2e.conftest import Running, marginalia_environment, run, wait_until_up, worker_offset
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "openapi.yaml"
@@ -67,56 +63,28 @@ def node_tool(name: str, *args: str, cwd: Path = CLIENTS, timeout: int = 300):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, worker_id):
     """`marginalia serve` with the demo content, as a frontend developer starts it."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MARGINALIA_")}
-    # The code under test, even when the `marginalia` script belongs to another checkout.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    env.update(
-        {
-            "MARGINALIA_INSTANCE_PATH": str(tmp_path_factory.mktemp("live") / "instance"),
-            "MARGINALIA_PORT": str(free_port()),
-            "MARGINALIA_LOG_LEVEL": "WARNING",
-            "MARGINALIA_SECRET_KEY": "contract-secret",
-            # The flows register a webhook on this machine; nothing else is reached.
-            "MARGINALIA_ALLOW_PRIVATE_TARGETS": "true",
-        }
-    )
-    schema = None
-    if ON_POSTGRES:
-        schema = f"contract_{uuid.uuid4().hex[:10]}"
-        engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        env["MARGINALIA_DATABASE_URL"] = (
-            f"{TEST_DATABASE_URL}?options={quote(f'-csearch_path={schema}')}"
-        )
-    if TEST_REDIS_URL:
-        import redis
+    number = REDIS_DATABASE + worker_offset(worker_id)
+    # The flows register a webhook on this machine; nothing else is reached.
+    settings = {"MARGINALIA_ALLOW_PRIVATE_TARGETS": "true"}
+    instance = tmp_path_factory.mktemp("live") / "instance"
+    with marginalia_environment(instance, "contract", number, settings) as env:
+        server = Running(env, "serve", "--threads", "4")
+        try:
+            base_url = f"http://127.0.0.1:{env['MARGINALIA_PORT']}"
+            wait_until_up(base_url, server)
 
-        parts = urlsplit(TEST_REDIS_URL)
-        number = REDIS_DATABASE + (0 if worker_id == "master" else int(worker_id[2:]))
-        env["MARGINALIA_REDIS_URL"] = f"{parts.scheme}://{parts.netloc}/{number}"
-        redis.Redis.from_url(env["MARGINALIA_REDIS_URL"]).flushdb()
-    server = Running(env, "serve", "--threads", "4")
-    try:
-        base_url = f"http://127.0.0.1:{env['MARGINALIA_PORT']}"
-        wait_until_up(base_url, server)
+            def token(role: str) -> str:
+                return run(env, "token", "create", "--role", role, "--name", f"{role}-contract")
 
-        def token(role: str) -> str:
-            return run(env, "token", "create", "--role", role, "--name", f"{role}-contract")
-
-        admin = token("admin").stdout.strip()
-        # Every flow comments from 127.0.0.1, as separate readers would from separate
-        # addresses; WordPress's flood check (one comment per 15 s per address) would
-        # otherwise refuse the second flow that runs within 15 s of the first.
-        httpx.patch(
-            f"{base_url}/v1/settings/discussion",
-            json={"flood_interval": 0},
-            headers={"Authorization": f"Bearer {admin}"},
-        ).raise_for_status()
-        yield LiveServer(base_url, admin, token("moderator").stdout.strip())
-    finally:
-        server.stop()
-        if schema:
-            with engine.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+            admin = token("admin").stdout.strip()
+            # Every flow comments from 127.0.0.1, as separate readers would from separate
+            # addresses; WordPress's flood check (one comment per 15 s per address) would
+            # otherwise refuse the second flow that runs within 15 s of the first.
+            httpx.patch(
+                f"{base_url}/v1/settings/discussion",
+                json={"flood_interval": 0},
+                headers={"Authorization": f"Bearer {admin}"},
+            ).raise_for_status()
+            yield LiveServer(base_url, admin, token("moderator").stdout.strip())
+        finally:
+            server.stop()

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -26,21 +28,31 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def server_env(tmp_path, worker_id):
-    """Environment for a `marginalia` process with its own database and instance folder."""
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def marginalia_environment(
+    instance: Path, label: str, redis_database: int, settings: dict[str, str]
+) -> Iterator[dict[str, str]]:
+    """Environment for a `marginalia` process of this checkout: its own instance folder
+    and port, its own PostgreSQL schema (dropped afterwards) on the PostgreSQL leg, and
+    Redis database `redis_database` (flushed) when Redis is configured."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MARGINALIA_")}
+    # The code under test, even when the `marginalia` script belongs to another checkout.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     env.update(
         {
-            "MARGINALIA_INSTANCE_PATH": str(tmp_path / "instance"),
+            "MARGINALIA_INSTANCE_PATH": str(instance),
             "MARGINALIA_PORT": str(free_port()),
             "MARGINALIA_LOG_LEVEL": "WARNING",
-            "MARGINALIA_SECRET_KEY": "e2e-secret",
+            "MARGINALIA_SECRET_KEY": f"{label}-secret",
+            **settings,
         }
     )
     schema = None
     if ON_POSTGRES:
-        schema = f"e2e_{uuid.uuid4().hex[:10]}"
+        schema = f"{label}_{uuid.uuid4().hex[:10]}"
         engine = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -48,17 +60,31 @@ def server_env(tmp_path, worker_id):
             f"{TEST_DATABASE_URL}?options={quote(f'-csearch_path={schema}')}"
         )
     if TEST_REDIS_URL:
-        parts = urlsplit(TEST_REDIS_URL)
-        number = 8 + (0 if worker_id == "master" else int(worker_id.removeprefix("gw")))
-        env["MARGINALIA_REDIS_URL"] = f"{parts.scheme}://{parts.netloc}/{number}"
         import redis
 
+        parts = urlsplit(TEST_REDIS_URL)
+        env["MARGINALIA_REDIS_URL"] = f"{parts.scheme}://{parts.netloc}/{redis_database}"
         redis.Redis.from_url(env["MARGINALIA_REDIS_URL"]).flushdb()
-    yield env
-    if schema:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    try:
+        yield env
+    finally:
+        if schema:
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+
+
+def worker_offset(worker_id: str) -> int:
+    return 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+
+
+@pytest.fixture
+def server_env(tmp_path, worker_id):
+    """Environment for a `marginalia` process with its own database and instance folder."""
+    with marginalia_environment(
+        tmp_path / "instance", "e2e", 8 + worker_offset(worker_id), {}
+    ) as env:
+        yield env
 
 
 def run(env, *args, check=True) -> subprocess.CompletedProcess:
