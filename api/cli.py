@@ -46,7 +46,13 @@ def upgrade_database() -> None:
     default=None,
     help="gunicorn worker processes (default: MARGINALIA_WORKERS or 1)",
 )
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Flask threads per worker process (see docs/serving.md for why not more)",
+)
 @click.option(
     "--header-timeout",
     type=click.FloatRange(0.5, 300),

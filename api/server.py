@@ -26,7 +26,7 @@ class Server(BaseApplication):
         settings: Settings,
         *,
         workers: int,
-        threads: int = 8,
+        threads: int = 4,
         limits: ReadLimits | None = None,
     ):
         self.settings = settings
