@@ -24,7 +24,7 @@ def type_matches(event_type: str, patterns: list[str]) -> bool:
 
 def list_events(after: int, limit: int, patterns: list[str] | None = None) -> list[Event]:
     """Events with id > `after`, in commit order. The cursor is the event id itself."""
-    return list(db.session.scalars(_feed(select(Event), after, limit, patterns)))
+    return list(db.session.scalars(feed_query(select(Event), after, limit, patterns)))
 
 
 FEED_COLUMNS = (Event.id, Event.type, Event.occurred_at, Event.data)
@@ -41,11 +41,11 @@ def feed_rows(after: int, limit: int, patterns: list[str] | None = None) -> list
     """As list_events, as rows of FEED_COLUMNS: the feed reads 100 events a page, and
     entities cost more to build than the query (bench/README.md)."""
     if patterns and "*" not in patterns:
-        return db.session.execute(_feed(select(*FEED_COLUMNS), after, limit, patterns)).all()
+        return db.session.execute(feed_query(select(*FEED_COLUMNS), after, limit, patterns)).all()
     return db.session.execute(_WHOLE_FEED, {"after": after, "feed_limit": limit}).all()
 
 
-def _feed(query: Select, after: int, limit: int, patterns: list[str] | None) -> Select:
+def feed_query(query: Select, after: int, limit: int, patterns: list[str] | None) -> Select:
     query = query.where(Event.id > after).order_by(Event.id)
     if patterns and "*" not in patterns:
         exact = [p for p in patterns if not p.endswith(".*")]

@@ -58,6 +58,7 @@ class UnitOfWork:
         self.session = session
         self._staged: dict[str, _Staged] = {}
         self._after_commit: list[Callable[[], None]] = []
+        self._remembered: dict[str, Any] = {}
         # Set by a caller that writes many records and tells of them once (an import):
         # the outbox then records no event of this unit of work but the ones it forces.
         self.events_muted = False
@@ -77,9 +78,27 @@ class UnitOfWork:
             entry = self._staged[name] = _Staged(order, writer, start())
         return entry.value
 
+    def remembered(self, name: str, read: Callable[[], T]) -> T:
+        """`read()` once per unit of work: what a handler run for each event of a batch
+        needs from the database (the webhook endpoints) is read once for the batch."""
+        if name not in self._remembered:
+            self._remembered[name] = read()
+        return self._remembered[name]
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the transaction has committed (never if it rolls back)."""
         self._after_commit.append(callback)
+
+    @property
+    def after_commit_count(self) -> int:
+        return len(self._after_commit)
+
+    def wrap_after_commit(
+        self, start: int, wrapper: Callable[[Callable[[], None]], Callable[[], None]]
+    ) -> None:
+        """Wrap the callbacks added from position `start` on (a group commit keeps each
+        member's after-commit failures to that member: api/infra/group_commit.py)."""
+        self._after_commit[start:] = [wrapper(callback) for callback in self._after_commit[start:]]
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

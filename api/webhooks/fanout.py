@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from api.events import catalogue as events
 from api.events.feed import type_matches
+from api.infra import unit_of_work
 from api.infra.database import db
 from api.infra.timestamps import utcnow
 from api.webhooks.draining import request_drain_after_commit
@@ -26,15 +27,19 @@ from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 def fan_out(event) -> None:
     if event.type == events.WEBHOOK_TEST.name:  # sent to one endpoint only
         return
-    endpoints = db.session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-            WebhookEndpoint.active.is_(True)
-        )
-    ).all()
+    endpoints = unit_of_work.current().remembered("webhooks.active_endpoints", _active_endpoints)
     wanted = [row.id for row in endpoints if type_matches(event.type, row.event_types or [])]
     if not wanted:
         return
     add_deliveries(event.id, event.type, wanted)
+
+
+def _active_endpoints() -> list:
+    return db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+            WebhookEndpoint.active.is_(True)
+        )
+    ).all()
 
 
 def add_deliveries(event_id: int, event_type: str, endpoint_ids: list[int]) -> None:
