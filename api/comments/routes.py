@@ -29,6 +29,8 @@ from api.comments.schemas import (
     ThreadArgsSchema,
 )
 from api.comments.views import own_comment_view, public_comment
+from api.infra.database import reads_outside_transaction
+from api.infra.group_commit import committed_together
 from api.infra.pagination import CursorCodec
 from api.infra.unit_of_work import unit_of_work
 from api.web.clients import client_ip
@@ -128,10 +130,9 @@ def _submit(data: dict, slug: str):
         honeypot=data.get("honeypot"),
         notify_replies=data.get("notify_replies", False),
     )
-    with unit_of_work():
-        receipt = intake.submit_comment(
-            slug, submission, _settings(), current_app.config["SECRET_KEY"]
-        )
+    reads_outside_transaction()  # the write is the group commit's
+    decided = intake.decide_comment(slug, submission, _settings(), current_app.config["SECRET_KEY"])
+    receipt = committed_together(intake.store_comments, decided)
     body = own_comment_view(receipt.comment)  # SubmittedCommentSchema's fields, in its order
     if receipt.shown_status == "approved":
         body["status"] = "approved"  # a shadow block answers as if accepted

@@ -23,7 +23,8 @@ from api.compat import wp_render, wp_request
 from api.compat.wp_errors import WpError, from_problem
 from api.content.services import find_post
 from api.errors import DomainError
-from api.infra.unit_of_work import unit_of_work
+from api.infra.database import reads_outside_transaction
+from api.infra.group_commit import committed_together
 from api.web.clients import client_ip
 from api.web.ratelimits import limiter
 
@@ -89,6 +90,7 @@ def submit(where: wp.WordPressSite) -> tuple[dict, int, dict[str, str]]:
 @_per_ip
 def _limited_submit(where: wp.WordPressSite) -> tuple[dict, int, dict[str, str]]:
     form = wp_request.comment_submission(_payload())
+    reads_outside_transaction()  # the write is the group commit's
     post = find_post(post_id=form.post_id, site_url=_settings().site_url)
     if post is None or post.status != "published":
         raise WpError("rest_comment_invalid_post_id", "Invalid post ID.", 404)
@@ -102,8 +104,8 @@ def _limited_submit(where: wp.WordPressSite) -> tuple[dict, int, dict[str, str]]
         ip=client_ip(),
         user_agent=request.user_agent.string or None,
     )
-    with unit_of_work():
-        receipt = intake.submit_comment(post.slug, submission, _settings())
+    decided = intake.decide_comment(post.slug, submission, _settings())
+    receipt = committed_together(intake.store_comments, decided)
     comment = receipt.comment
     shaped = wp.wp_comment(
         {

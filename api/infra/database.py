@@ -36,3 +36,18 @@ def executor(session: Session | None = None) -> Session | Connection:
     if session.new or session.dirty or session.deleted:
         return session
     return session.connection()
+
+
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def reads_outside_transaction(session: Session | None = None) -> None:
+    """The caller's next statements each run on their own, with no transaction around
+    them: for a request that only reads before handing its write to the group commit
+    (api/infra/group_commit.py). On PostgreSQL that saves the BEGIN and ROLLBACK round
+    trips, and each statement sees what was committed before it, exactly as it would
+    in a READ COMMITTED transaction; SQLite reads outside a write as it always did.
+    The connection goes back to the pool with its usual isolation."""
+    session = session if session is not None else db.session()
+    if not session.in_transaction():
+        session.connection(execution_options=_AUTOCOMMIT)
