@@ -36,7 +36,8 @@ import isso_peer
 from load import Result, driver_name, measure
 from scenarios import SCENARIOS, Context, Request, Scenario
 
-WORKERS, THREADS, CONNECTIONS = 2, 8, 16
+# `marginalia serve`'s default threads; Isso gets the same (it measured the same with 8).
+WORKERS, THREADS, CONNECTIONS = 2, 4, 16
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # MARGINALIA_BENCH_REDIS picks another Redis (a shared machine: your own port).
 REDIS = os.environ.get("MARGINALIA_BENCH_REDIS", "redis://127.0.0.1:6379/13")
