@@ -1,5 +1,6 @@
 """The outbox: events commit with their change, read back in order, feed consumers once."""
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine, select, text
@@ -8,12 +9,12 @@ from sqlalchemy.pool import NullPool
 
 from api.content.models import Tag
 from api.content.tasks import publish_due_posts
-from api.events import dispatch
+from api.events import catalogue, dispatch
 from api.events.catalogue import in_area
-from api.events.feed import list_events
+from api.events.feed import latest_event_id, list_events
 from api.events.models import EventCursor
 from api.infra.database import db
-from tests.conftest import bearer
+from tests.conftest import ON_POSTGRES, bearer
 
 
 def test_a_refused_change_records_nothing(client, admin, publish, author, events):
@@ -221,3 +222,77 @@ def _cursor_is_held_elsewhere(app, name: str) -> bool:
             return False
     finally:
         engine.dispose()
+
+
+def test_a_typed_consumer_reads_only_its_events_and_moves_past_the_rest(
+    app, client, publish, subscribe
+):
+    seen = []
+    subscribe("test-published-only", (catalogue.POST_PUBLISHED,), lambda e: seen.append(e.type))
+    publish("First")
+    client.post(
+        "/v1/posts/first/comments",
+        json={"body": "Hello", "author_name": "Ann", "author_email": "ann@example.org"},
+    )
+    with app.app_context():
+        dispatch.dispatch_pending()
+        latest = latest_event_id()
+        cursor = db.session.get(EventCursor, "test-published-only").last_event_id
+        db.session.remove()
+    assert seen == ["post.published"]
+    # The comment's event came last: the consumer is past it, not stuck before it.
+    assert cursor == latest
+    publish("Second")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        db.session.remove()
+    assert seen == ["post.published", "post.published"]
+
+
+def test_handlers_run_without_holding_the_write_lock(app, publish, subscribe):
+    """A batch of events must not keep other writers out while its handlers run: on
+    SQLite the cursor's move, flushed early, held the one write lock for the whole
+    batch (up to a second of every comment's intake waiting)."""
+    writable_while_handling = []
+
+    def handler(event):
+        db.session.execute(select(EventCursor))  # a handler's query (autoflush)
+        writable_while_handling.append(_another_writer_gets_in(app))
+
+    subscribe("test-lock-free", in_area("post"), handler)
+    for title in ("One", "Two", "Three"):
+        publish(title)
+    with app.app_context():
+        dispatch.dispatch_pending()
+        db.session.remove()
+    assert writable_while_handling == [True, True, True]
+
+
+def _another_writer_gets_in(app) -> bool:
+    """Whether another connection can write this moment, without waiting."""
+    with app.app_context():
+        engine = db.engine
+    if ON_POSTGRES:
+        with engine.connect() as other:
+            other.exec_driver_sql("SET lock_timeout = '50ms'")
+            try:
+                other.execute(_INSERT_TAG)
+            except OperationalError:
+                return False
+            other.rollback()
+        return True
+    raw = sqlite3.connect(engine.url.database, timeout=0)
+    try:
+        raw.execute(str(_INSERT_TAG))
+        raw.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        raw.close()
+
+
+_INSERT_TAG = text(
+    "INSERT INTO tags (slug, name, description, created_at, updated_at, version) "
+    "VALUES ('probe', 'probe', '', '2026-01-01', '2026-01-01', 1)"
+)
