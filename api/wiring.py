@@ -62,8 +62,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("webhooks", None, webhooks.fan_out),
     # A post's links become pingback entries on our posts and pings to other sites.
     Subscription("linkbacks", linkbacks.POST_EVENTS, linkbacks.on_post_changed),
-    # A change anonymous readers can see is purged from the CDN or Varnish by its keys.
-    Subscription("cdn", None, cdn_purging.on_event),
+    # A change anonymous readers can see is purged from the CDN or Varnish by its keys
+    # (only events with keys are read: a pending comment's has none).
+    Subscription(
+        "cdn", None, cdn_purging.on_event, where=event_models.Event.cache_keys.is_not(None)
+    ),
     # A moderator's spam or ham decision becomes a report to the Akismet-protocol service.
     Subscription("akismet", akismet_feedback.EVENTS, akismet_feedback.on_moderated),
     # An approved reply becomes a notice to its parent's confirmed subscribers.

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from api.errors import Conflict
 from api.events.catalogue import EventType
@@ -51,6 +51,8 @@ class Subscription:
     consumer: str
     event_types: tuple[EventType, ...] | None
     handler: Handler
+    # Only the events this condition holds for (in SQL), of those types.
+    where: ColumnElement[bool] | None = None
 
     @property
     def patterns(self) -> list[str]:
@@ -146,16 +148,19 @@ def _events_after(
 ) -> tuple[list[Event], int]:
     """The next events the subscription wants, and the id its cursor may move to.
 
-    A subscription to some types reads only those (the database filters; most events
+    A subscription to some events reads only those (the database filters; most events
     are comments, which most consumers ignore): up to the latest event id read first, so
     that an event committed meanwhile with a lower id (PostgreSQL commits in id order
     under the outbox's lock, so none can) is never stepped over."""
-    if subscription.event_types is None:
+    if subscription.event_types is None and subscription.where is None:
         events = list(db.session.scalars(feed_query(select(Event), last_event_id, batch, None)))
         return events, events[-1].id if events else last_event_id
     latest = latest_event_id()
-    query = feed_query(select(Event), last_event_id, batch, subscription.patterns)
-    events = list(db.session.scalars(query.where(Event.id <= latest)))
+    patterns = None if subscription.event_types is None else subscription.patterns
+    query = feed_query(select(Event), last_event_id, batch, patterns).where(Event.id <= latest)
+    if subscription.where is not None:
+        query = query.where(subscription.where)
+    events = list(db.session.scalars(query))
     return events, events[-1].id if len(events) == batch else latest
 
 
