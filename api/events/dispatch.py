@@ -83,22 +83,8 @@ class Dispatcher:
 
 
 def _advance(subscription: Subscription, batch: int) -> int:
-    _ensure_cursor(subscription.consumer)
     try:
-        with unit_of_work():
-            cursor = _locked_cursor(subscription.consumer)
-            if cursor is None:
-                return 0  # another worker holds this consumer right now
-            events, read_to = _events_after(cursor.last_event_id, batch, subscription)
-            for event in events:
-                subscription.handler(event)
-            if read_to > cursor.last_event_id:
-                # Moved once, after the handlers: a cursor moved per event was flushed by
-                # the next handler's first query, and on SQLite that took the database's
-                # write lock for the rest of the batch (measured: up to 1 s, every
-                # comment's intake waiting behind it).
-                cursor.last_event_id = read_to
-        return len(events)
+        handled = _advance_batch(subscription, batch)
     except Exception:
         log.warning(
             "event consumer %s failed in a batch; redoing it one by one",
@@ -106,6 +92,30 @@ def _advance(subscription: Subscription, batch: int) -> int:
             exc_info=True,
         )
         return _advance_one_by_one(subscription, batch)
+    if handled is None:  # no cursor yet: looked for only then (the watcher runs often)
+        return _advance(subscription, batch) if _ensure_cursor(subscription.consumer) else 0
+    return handled
+
+
+def _advance_batch(subscription: Subscription, batch: int) -> int | None:
+    """One batch and the cursor's move in one unit of work: how many events were
+    handled, or None when the consumer has no cursor yet."""
+    with unit_of_work():
+        cursor = _locked_cursor(subscription.consumer)
+        if cursor is None:
+            if db.session.get(EventCursor, subscription.consumer) is None:
+                return None
+            return 0  # another worker holds this consumer right now
+        events, read_to = _events_after(cursor.last_event_id, batch, subscription)
+        for event in events:
+            subscription.handler(event)
+        if read_to > cursor.last_event_id:
+            # Moved once, after the handlers: a cursor moved per event was flushed by
+            # the next handler's first query, and on SQLite that took the database's
+            # write lock for the rest of the batch (measured: up to 1 s, every
+            # comment's intake waiting behind it).
+            cursor.last_event_id = read_to
+    return len(events)
 
 
 def _advance_one_by_one(subscription: Subscription, batch: int) -> int:
@@ -127,14 +137,16 @@ def _advance_one_by_one(subscription: Subscription, batch: int) -> int:
     return done
 
 
-def _ensure_cursor(name: str) -> None:
+def _ensure_cursor(name: str) -> bool:
+    """Create the consumer's cursor if it has none; whether this call created it."""
     if db.session.get(EventCursor, name) is not None:
-        return
+        return False
     try:
         with unit_of_work():
             db.session.add(EventCursor(name=name, last_event_id=0))
     except Conflict:
-        pass  # another worker created it first
+        return False  # another worker created it first
+    return True
 
 
 def _locked_cursor(name: str) -> EventCursor | None:

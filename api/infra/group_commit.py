@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app
 
-from api.infra.database import db
+from api.infra.database import db, end_reads
 from api.infra.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ def committed_together(writer: Callable[[list[Any]], list[T]], item: Any) -> T:
     """`writer([item, ...])` in the current app's group commit (see the module's
     docstring): this item's result. The caller's reads end here: what it decided on was
     read before."""
-    db.session.rollback()
+    end_reads()
     committer = current_app.extensions.get(_EXTENSION)
     if committer is None:
         committer = current_app.extensions.setdefault(
