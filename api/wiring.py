@@ -58,8 +58,9 @@ REACTIONS: tuple[Reaction, ...] = (
 
 # After the commit, in the worker: each consumer sees every event it names, in order.
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    # Every event becomes a delivery to each webhook endpoint that wants it.
-    Subscription("webhooks", None, webhooks.fan_out),
+    # Every event becomes a delivery to each webhook endpoint that wants it (the payload
+    # is read when the delivery is sent).
+    Subscription("webhooks", None, webhooks.fan_out, reads_data=False),
     # A post's links become pingback entries on our posts and pings to other sites.
     Subscription("linkbacks", linkbacks.POST_EVENTS, linkbacks.on_post_changed),
     # A change anonymous readers can see is purged from the CDN or Varnish by its keys

@@ -198,9 +198,14 @@ def _validated(data: BlockInput, now: datetime, *, check_expiry: bool = True) ->
 
 # --- asking them ------------------------------------------------------------------------
 
-_PROBE = select(
-    func.count(BlockRuleRow.id), func.max(BlockRuleRow.id), func.max(BlockRuleRow.updated_at)
+# What tells a changed rule set apart: read alone, or with the intake's other reads
+# (`FINGERPRINT` as columns of its statement: one round trip for all of them).
+FINGERPRINT = (
+    select(func.count(BlockRuleRow.id)).scalar_subquery(),
+    select(func.max(BlockRuleRow.id)).scalar_subquery(),
+    select(func.max(BlockRuleRow.updated_at)).scalar_subquery(),
 )
+_PROBE = select(*FINGERPRINT)
 _ALL = select(
     BlockRuleRow.id,
     BlockRuleRow.kind,
@@ -215,7 +220,12 @@ _cached: dict[str, tuple[object, Blocklist]] = {}
 
 def current_blocklist() -> Blocklist:
     """The rules as stored now (the matcher is rebuilt only when they changed)."""
-    fingerprint = tuple(db.session.execute(_PROBE).one())
+    return blocklist_with(tuple(db.session.execute(_PROBE).one()))
+
+
+def blocklist_with(fingerprint: tuple) -> Blocklist:
+    """The rules whose `FINGERPRINT` was just read: the matcher built for it, or a new one."""
+    fingerprint = tuple(fingerprint)
     # Keyed by database too: test suites (and the CLI) may point at more than one.
     key = str(db.engine.url)
     known = _cached.get(key)
@@ -233,6 +243,9 @@ def current_blocklist() -> Blocklist:
     return built
 
 
-def check(candidate: CommentCandidate, now: datetime) -> BlockHit | None:
-    """The strongest active rule that matches the comment, or None."""
-    return current_blocklist().match(candidate, now)
+def check(
+    candidate: CommentCandidate, now: datetime, rules: Blocklist | None = None
+) -> BlockHit | None:
+    """The strongest active rule that matches the comment, or None (`rules`: the
+    caller read them already)."""
+    return (rules if rules is not None else current_blocklist()).match(candidate, now)

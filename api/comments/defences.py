@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from api.comments import blocks
 from api.comments.akismet import AkismetClient, CommentFields
-from api.comments.blocklist import CommentCandidate
+from api.comments.blocklist import Blocklist, CommentCandidate
 from api.comments.form_tokens import FormTokens, TokenVerdict, client_hint
 from api.comments.rules import Author, Defence
 from config import Settings
@@ -49,6 +49,7 @@ def gather(
     honeypot: str | None,
     check_token: bool,
     now: datetime,
+    blocklist: Blocklist | None = None,
 ) -> Defence:
     """Block rules, honeypot and form token (no network)."""
     hit = blocks.check(
@@ -62,6 +63,7 @@ def gather(
             body=body,
         ),
         now,
+        blocklist,
     )
     action = None
     if hit is not None:

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from sqlalchemy import Boolean, bindparam, exists, func, insert, null, or_, select
 
 from api.auth.oidc import Identity
-from api.comments import defences, discussion, notify, rules, status_counts
+from api.comments import blocks, defences, discussion, notify, rules, status_counts
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import COMMENT_STATUSES, MAX_ID, Comment
 from api.comments.services import comment_data, recount, thread_keys
@@ -141,6 +141,7 @@ def decide_comment(
     body_html = render_comment(body)
     ip = _header_text(submission.ip, 64)
     user_agent = _header_text(submission.user_agent, 500)
+    history, block_rules = _history(post.id, author, body, ip)
     case = _case(
         post,
         now,
@@ -149,7 +150,7 @@ def decide_comment(
         author=author,
         ip=ip,
         user_agent=user_agent,
-        history=_history(post.id, author, body, ip),
+        history=history,
         defence=defences.gather(
             settings,
             secret,
@@ -162,6 +163,7 @@ def decide_comment(
             honeypot=submission.honeypot,
             check_token=bool(secret),
             now=now,
+            blocklist=blocks.blocklist_with(block_rules),
         ),
     )
     _refuse_if(rules.refusal(case, tuning))
@@ -388,9 +390,12 @@ def _parent(post: PostRef, parent_id: int | None, tuning: DiscussionSettings) ->
     return parent
 
 
-def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> rules.History:
-    """What the refusal and status rules need to know of the commenter's past, read in
-    one statement: four index probes (author key, address) in one round trip."""
+def _history(
+    post_id: int, author: rules.Author, body: str, ip: str | None
+) -> tuple[rules.History, tuple]:
+    """What the refusal and status rules need to know of the commenter's past, and the
+    block rules' fingerprint (api/comments/blocks.py), read in one statement: four index
+    probes (author key, address) and three of the small rules table, one round trip."""
     row = (
         executor()
         .execute(
@@ -405,11 +410,12 @@ def _history(post_id: int, author: rules.Author, body: str, ip: str | None) -> r
         )
         .one()
     )
-    latest_by_author, latest_by_ip, duplicate, approved = row
+    latest_by_author, latest_by_ip, duplicate, approved, *block_rules = row
     latest = max((t for t in (latest_by_author, latest_by_ip) if t is not None), default=None)
-    return rules.History(
+    history = rules.History(
         last_comment_at=latest, duplicate=bool(duplicate), author_has_approved=bool(approved)
     )
+    return history, tuple(block_rules)
 
 
 def _history_statement(*, by_ip: bool):
@@ -434,6 +440,7 @@ def _history_statement(*, by_ip: bool):
             Comment.body == bindparam("body"),
         ),
         exists().where(mine, Comment.status == "approved", _SAME_NAME),
+        *blocks.FINGERPRINT,
     )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import defer
 
 from api.errors import Conflict
 from api.events.catalogue import EventType
@@ -53,6 +54,8 @@ class Subscription:
     handler: Handler
     # Only the events this condition holds for (in SQL), of those types.
     where: ColumnElement[bool] | None = None
+    # False: the handler reads no `event.data` (not decoded; read if touched after all).
+    reads_data: bool = True
 
     @property
     def patterns(self) -> list[str]:
@@ -164,16 +167,20 @@ def _events_after(
     are comments, which most consumers ignore): up to the latest event id read first, so
     that an event committed meanwhile with a lower id (PostgreSQL commits in id order
     under the outbox's lock, so none can) is never stepped over."""
+    events_query = select(Event) if subscription.reads_data else _WITHOUT_DATA
     if subscription.event_types is None and subscription.where is None:
-        events = list(db.session.scalars(feed_query(select(Event), last_event_id, batch, None)))
+        events = list(db.session.scalars(feed_query(events_query, last_event_id, batch, None)))
         return events, events[-1].id if events else last_event_id
     latest = latest_event_id()
     patterns = None if subscription.event_types is None else subscription.patterns
-    query = feed_query(select(Event), last_event_id, batch, patterns).where(Event.id <= latest)
+    query = feed_query(events_query, last_event_id, batch, patterns).where(Event.id <= latest)
     if subscription.where is not None:
         query = query.where(subscription.where)
     events = list(db.session.scalars(query))
     return events, events[-1].id if len(events) == batch else latest
+
+
+_WITHOUT_DATA = select(Event).options(defer(Event.data))
 
 
 def dispatcher_of(app) -> Dispatcher:
