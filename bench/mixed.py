@@ -3,7 +3,7 @@
     .venv/bin/python bench/mixed.py [--db sqlite|postgres] [--seconds 5] [--rounds 3]
 
 Loads the bench dataset (10k posts, 10k comments), starts `marginalia serve` as
-bench/run.py does (gunicorn, 2 workers x 8 threads, response cache on) and a worker
+bench/run.py does (gunicorn, 2 workers x 4 threads, response cache on) and a worker
 (`marginalia worker`, which purges Varnish), and a real varnishd with the shipped VCL in
 front (MARGINALIA_VARNISH_URL points the app's purger at it). Then, in alternating
 rounds of the same run, it measures random `GET /v1/posts/{slug}` over the first

@@ -407,8 +407,11 @@ def main() -> None:
         choices=("isso", "isso-wal"),
         help="also measure Isso 0.14 (isso-wal: its SQLite in WAL mode) and report ratios",
     )
+    parser.add_argument("--rounds", type=int, help="rounds per scenario (quick: 2, else 3)")
+    parser.add_argument("--seconds", type=float, help="seconds a round (quick: 2, else 4)")
     args = parser.parse_args()
-    args.seconds, args.rounds = (2.0, 2) if args.quick else (4.0, 3)
+    seconds, rounds = (2.0, 2) if args.quick else (4.0, 3)
+    args.seconds, args.rounds = args.seconds or seconds, args.rounds or rounds
     scales = [10_000] if args.quick else [10_000, 1_000_000]
     print(f"Benchmark on {args.db} with {driver_name()}; scales {scales}", flush=True)
     by_scale = {}

@@ -3,7 +3,7 @@
     .venv/bin/python bench/varnish_front.py [--db sqlite|postgres] [--seconds 4] [--rounds 3]
 
 Loads the bench dataset (10k posts, 10k comments), starts `marginalia serve` exactly as
-bench/run.py does (2 workers x 8 threads, response cache on), starts a real varnishd with
+bench/run.py does (2 workers x 4 threads, response cache on), starts a real varnishd with
 the shipped VCL in front of it (backend moved to the app's port, nothing else changed),
 and measures each read directly and through Varnish in alternating rounds, best round of
 each, with the same load driver. Every answer through Varnish is checked to be a HIT.
