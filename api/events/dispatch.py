@@ -86,9 +86,12 @@ class Dispatcher:
 
 
 def _advance(subscription: Subscription, batch: int) -> int:
+    handling: list[bool] = []
     try:
-        handled = _advance_batch(subscription, batch)
+        handled = _advance_batch(subscription, batch, handling)
     except Exception:
+        if not handling:
+            raise  # refused before any handler ran (no table yet, no database): no redo
         log.warning(
             "event consumer %s failed in a batch; redoing it one by one",
             subscription.consumer,
@@ -100,9 +103,10 @@ def _advance(subscription: Subscription, batch: int) -> int:
     return handled
 
 
-def _advance_batch(subscription: Subscription, batch: int) -> int | None:
+def _advance_batch(subscription: Subscription, batch: int, handling: list[bool]) -> int | None:
     """One batch and the cursor's move in one unit of work: how many events were
-    handled, or None when the consumer has no cursor yet."""
+    handled, or None when the consumer has no cursor yet. `handling` gets an entry once
+    the handlers start (a failure from then on is redone one event at a time)."""
     with unit_of_work():
         cursor = _locked_cursor(subscription.consumer)
         if cursor is None:
@@ -110,6 +114,7 @@ def _advance_batch(subscription: Subscription, batch: int) -> int | None:
                 return None
             return 0  # another worker holds this consumer right now
         events, read_to = _events_after(cursor.last_event_id, batch, subscription)
+        handling.append(True)
         for event in events:
             subscription.handler(event)
         if read_to > cursor.last_event_id:

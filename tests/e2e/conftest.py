@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -94,23 +95,34 @@ def run(env, *args, check=True) -> subprocess.CompletedProcess:
 
 
 class Running:
+    """A `marginalia` process whose output goes to a file, read when it stops: a pipe
+    nobody drains fills at 64 KiB and then blocks the process on its next log line (a
+    worker's start-up tracebacks, before the server has migrated, filled it)."""
+
     def __init__(self, env, *args):
+        self.output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed in stop)
         self.process = subprocess.Popen(
             [MARGINALIA, *args],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self.output,
             stderr=subprocess.STDOUT,
             text=True,
         )
 
     def stop(self) -> str:
-        self.process.terminate()
-        try:
-            output, _ = self.process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            output, _ = self.process.communicate()
-        return output
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.output.closed:
+            return ""
+        self.output.seek(0)
+        text = self.output.read()
+        self.output.close()
+        return text
 
 
 @pytest.fixture
