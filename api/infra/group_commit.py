@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app
 
-from api.infra.database import db, end_reads
-from api.infra.unit_of_work import UnitOfWork, unit_of_work
+from api.infra.database import db
+from api.infra.unit_of_work import UnitOfWork, end_reads, unit_of_work
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

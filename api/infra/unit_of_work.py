@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, PreconditionFailed
-from api.infra.database import db
+from api.infra.database import db, holds_transaction
 from api.infra.sqlite import is_sqlite
 
 T = TypeVar("T")
@@ -192,7 +192,10 @@ def after_commit(callback: Callable[[], None]) -> None:
 
 
 def end_reads() -> None:
-    """Give the connection back before going over the network: a read-only step of a
-    workflow (a pingback's target check) must not hold a transaction open while waiting
-    on another host."""
-    db.session().rollback()
+    """End the caller's read transaction before it waits on something else (another
+    host, the group commit): a read-only step of a workflow (a pingback's target check)
+    must not hold a transaction open meanwhile. Reads made outside a transaction
+    (`database.reads_outside_transaction`) hold none: their connection stays with the
+    request (giving it back and taking it again cost ~5% of a comment's CPU)."""
+    if holds_transaction():
+        db.session().rollback()
