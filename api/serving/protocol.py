@@ -9,7 +9,8 @@ response until the next request's headers are complete), a cap on the whole head
 block, and problem+json for every error written before the application runs.
 
 It overrides gunicorn methods that are not a public API (`_on_headers_complete`,
-`_keepalive_timeout`, `_send_error_response`, `_is_websocket_upgrade`); pyproject.toml
+`_keepalive_timeout`, `_send_error_response`, `_is_websocket_upgrade`,
+`_handle_h1c_exception`); pyproject.toml
 pins gunicorn's major version and tests/security/test_abuse_server.py exercises each
 one over a socket.
 """
@@ -21,6 +22,11 @@ from gunicorn.asgi.protocol import ASGIProtocol
 
 from api.serving import slow_clients
 from api.serving.problems import raw_problem_response
+
+# gunicorn looks for its C parser (gunicorn_h1c) on the class it is asked from but reads
+# the answer from ASGIProtocol's own attributes, so asked from a subclass it never finds
+# it and parses in Python. Asked once here, on ASGIProtocol itself, every subclass sees it.
+ASGIProtocol._check_h1c_protocol_available()
 
 
 class GuardedProtocol(ASGIProtocol):
@@ -86,6 +92,15 @@ class GuardedProtocol(ASGIProtocol):
         # The app serves no WebSocket: such a request goes to Flask like any other, as
         # under the gthread worker (gunicorn would otherwise answer an empty 403).
         return False
+
+    def _handle_h1c_exception(self, exc):
+        # gunicorn_h1c (0.6) raises a plain InvalidHeader for a transfer coding it does
+        # not know; RFC 9112 section 6.1 (and gunicorn's Python parser) answer 501.
+        if str(exc) == "Unsupported Transfer-Encoding":
+            self._send_error_response(501, "")
+            self._close_transport()
+            return True
+        return super()._handle_h1c_exception(exc)
 
     def _send_error_response(self, status, message, extra_headers=()):
         # gunicorn's parser errors (400, 414, 431, 501) and its 500 when the app fails

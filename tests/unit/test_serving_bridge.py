@@ -170,3 +170,19 @@ def test_the_tally_logs_one_line_per_window(caplog):
     (record,) = caplog.records
     assert record.getMessage() == "cut 3 slow or oversized requests"
     assert record.fields["cut"] == {"header_deadline": 2, "idle": 1}
+
+
+def test_the_guarded_protocol_parses_with_gunicorns_c_parser():
+    # gunicorn asked from a subclass never found gunicorn_h1c and parsed every request in
+    # Python (~10% of a comment's CPU under load); api/serving/protocol.py asks once on
+    # ASGIProtocol itself.
+    from gunicorn.config import Config
+    from gunicorn_h1c import H1CProtocol
+
+    from api.serving.protocol import GuardedProtocol
+
+    protocol = GuardedProtocol.__new__(GuardedProtocol)
+    protocol.cfg = Config()
+    protocol._on_headers_complete = protocol._on_body = protocol._on_message_complete = None
+    protocol._setup_callback_parser()
+    assert isinstance(protocol._callback_parser, H1CProtocol)
