@@ -49,8 +49,14 @@ def reads_outside_transaction(session: Session | None = None) -> None:
     in a READ COMMITTED transaction; SQLite reads outside a write as it always did.
     The connection goes back to the pool with its usual isolation."""
     session = session if session is not None else db.session()
-    if not session.in_transaction():
-        session.connection(execution_options=_AUTOCOMMIT)
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite begins a transaction only before a write: its reads already run
+        # alone, and switching isolation costs a PRAGMA now and another on check-in.
+        session.connection()
+        return
+    session.connection(execution_options=_AUTOCOMMIT)
 
 
 def holds_transaction(session: Session | None = None) -> bool:
@@ -59,5 +65,7 @@ def holds_transaction(session: Session | None = None) -> bool:
     session = session if session is not None else db.session()
     if not session.in_transaction():
         return False
-    options = session.connection().get_execution_options()
-    return options.get("isolation_level") != _AUTOCOMMIT["isolation_level"]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return connection.connection.dbapi_connection.in_transaction
+    return connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"

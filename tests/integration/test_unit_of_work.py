@@ -13,8 +13,8 @@ from api.events import catalogue as events
 from api.events.models import Event
 from api.events.outbox import record_event
 from api.infra import unit_of_work as uow_module
-from api.infra.database import db
-from api.infra.unit_of_work import NoUnitOfWork, unit_of_work
+from api.infra.database import db, holds_transaction, reads_outside_transaction
+from api.infra.unit_of_work import NoUnitOfWork, end_reads, unit_of_work
 
 
 def _count(model) -> int:
@@ -114,4 +114,21 @@ def test_current_names_the_open_unit_of_work(app):
             assert uow_module.current() is uow
         with pytest.raises(NoUnitOfWork):
             uow_module.current()
+        db.session.remove()
+
+
+def test_reads_outside_a_transaction_hold_none_and_a_write_holds_one(app):
+    # The group commit relies on this: a request that only read keeps its connection
+    # while it waits (end_reads leaves it alone), and one that wrote gives its up.
+    with app.app_context():
+        reads_outside_transaction()
+        assert _count(Author) == 0
+        assert not holds_transaction()
+        end_reads()
+        db.session.remove()
+        with unit_of_work():
+            db.session.add(Author(slug="ada", name="Ada"))
+            db.session.flush()
+            assert holds_transaction()
+        assert not holds_transaction()
         db.session.remove()
