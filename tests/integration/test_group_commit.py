@@ -60,7 +60,7 @@ def _send_together(committer, writer, first: str, rest: list[str]) -> dict[str, 
         assert writer.entered.wait(10)
         for slug in rest:
             pool.submit(send, slug)
-        while committer._queue.qsize() < len(rest):  # all of them waiting
+        while committer.waiting() < len(rest):  # all of them waiting
             threading.Event().wait(0.01)
         writer.gate.set()
     return outcomes
@@ -146,16 +146,33 @@ def test_after_commit_work_that_fails_is_its_own_items_error_only(app):
     assert _tags(app) == {"a", "b"}
 
 
-def test_the_committer_thread_ends_when_idle_and_starts_again(app):
-    committer = GroupCommitter(app, idle_seconds=0.05)
-    writer = GatedWriter()
-    writer.gate.set()
-    assert committer.run(writer, "one") == "stored one"
-    thread = committer._thread
-    thread.join(timeout=5)
-    assert not thread.is_alive()
-    assert committer.run(writer, "two") == "stored two"
+def test_a_caller_nobody_is_committing_for_commits_in_its_own_thread(app):
+    # No committer thread to hand each item to and back (two thread switches a
+    # comment): the caller leads, and the next caller leads again.
+    threads = []
+
+    def writer(slugs):
+        threads.append(threading.get_ident())
+        for slug in slugs:
+            db.session.execute(_INSERT_TAG, {"s": slug})
+        return slugs
+
+    committer = GroupCommitter(app)
+    assert committer.run(writer, "one") == "one"
+    assert committer.run(writer, "two") == "two"
+    assert threads == [threading.get_ident()] * 2
+    assert committer.waiting() == 0
     assert _tags(app) == {"one", "two"}
+
+
+def test_the_lead_passes_to_a_caller_that_waited_and_every_caller_is_answered(app):
+    committer, writer = GroupCommitter(app), GatedWriter()
+    outcomes = _send_together(committer, writer, "first", ["a", "b"])
+    assert outcomes == {"first": "stored first", "a": "stored a", "b": "stored b"}
+    assert committer.waiting() == 0 and not committer._leading
+    # The next caller finds nobody leading and leads at once.
+    writer.gate.set()
+    assert committer.run(writer, "c") == "stored c"
 
 
 @pytest.mark.parametrize("failure", [ValueError("bad"), Conflict("taken")])
