@@ -117,8 +117,13 @@ def current(settings: Settings) -> DiscussionSettings:
     Stored values that are no longer valid (a key renamed, a range tightened) are skipped
     rather than breaking comment intake.
     """
+    return with_stored(settings, executor().scalar(_STORED_VALUES))
+
+
+def with_stored(settings: Settings, stored: dict | None) -> DiscussionSettings:
+    """The settings in force, from stored changes read elsewhere (`STORED_VALUES`, in
+    the statement that reads a comment's post)."""
     effective = _defaults_of(settings)
-    stored = executor().scalar(_STORED_VALUES)
     if not stored:
         return effective
     valid = {}
@@ -133,6 +138,7 @@ def current(settings: Settings) -> DiscussionSettings:
 
 # Every comment reads the settings: the configured half is worked out once per Settings.
 _STORED_VALUES = select(DiscussionSettingsRow.values).where(DiscussionSettingsRow.id == ROW_ID)
+STORED_VALUES = _STORED_VALUES.scalar_subquery()
 _defaults_by_settings: dict[int, tuple[Settings, DiscussionSettings]] = {}
 
 

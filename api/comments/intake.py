@@ -24,7 +24,7 @@ from api.comments import blocks, defences, discussion, notify, rules, status_cou
 from api.comments.discussion import DiscussionSettings
 from api.comments.models import COMMENT_STATUSES, MAX_ID, Comment
 from api.comments.services import comment_data, recount, thread_keys
-from api.content.services import PostRef, find_post
+from api.content.services import PostRef, find_post, find_post_along
 from api.errors import (
     Conflict,
     Forbidden,
@@ -129,19 +129,29 @@ def decide_comment(
 ) -> Decision:
     """Read what the rules need and judge the submission: a refusal raises here, before
     anything is written; a comment to store comes back as a `Decision`."""
-    post = find_post(slug=slug, site_url=settings.site_url)
-    if post is None or post.status != "published":
-        raise NotFound(f"No post with slug {slug!r}.")
-    tuning = discussion.current(settings)
-    now = utcnow()
-    _refuse_if(rules.comments_closed(_case(post, now), tuning))
-    author = _author(submission, tuning)
-    body = _checked_body(submission.body, tuning)
-    parent = _parent(post, submission.parent_id, tuning)
-    body_html = render_comment(body)
+    author = _author(submission)
+    body = _stripped_body(submission.body)
     ip = _header_text(submission.ip, 64)
     user_agent = _header_text(submission.user_agent, 500)
-    history, block_rules = _history(post.id, author, body, ip)
+    # The post, the discussion settings, the commenter's history and the block rules'
+    # fingerprint: one statement (`_along`), then the checks in their usual order.
+    found = find_post_along(
+        slug,
+        site_url=settings.site_url,
+        along=_along_by_ip if ip else _along,
+        params=_history_params(author, body, ip),
+    )
+    if found is None or found[0].status != "published":
+        raise NotFound(f"No post with slug {slug!r}.")
+    post, (stored_settings, *history_row) = found
+    tuning = discussion.with_stored(settings, stored_settings)
+    now = utcnow()
+    _refuse_if(rules.comments_closed(_case(post, now), tuning))
+    _check_author(submission, author, tuning)
+    body = _checked_body(body, tuning)
+    parent = _parent(post, submission.parent_id, tuning)
+    body_html = render_comment(body)
+    history, block_rules = _history(history_row)
     case = _case(
         post,
         now,
@@ -313,25 +323,31 @@ def _case(
     )
 
 
-def _author(submission: Submission, tuning: DiscussionSettings) -> rules.Author:
+def _author(submission: Submission) -> rules.Author:
+    """Who the submission says wrote it (`_check_author` judges that against the
+    settings): the issuer's claims name an OIDC commenter, author_name filling in."""
     name = _clean(submission.author_name)
     email = _clean(submission.author_email)
     url = _clean(submission.author_url)
     identity = submission.identity
     if identity is not None:
-        # The issuer's claims name the commenter; author_name only fills in when they don't.
-        name = _clean(identity.name) or name
-        if not name:
-            raise InvalidInput(
-                errors={"author_name": ["Your token carries no name; give author_name."]}
-            )
         return rules.Author(
-            name=name,
+            name=_clean(identity.name) or name or "",
             email=identity.email,
             url=url or identity.url,
             issuer=identity.issuer,
             subject=identity.subject,
         )
+    return rules.Author(name=name or ANONYMOUS_NAME, email=email, url=url)
+
+
+def _check_author(submission: Submission, author: rules.Author, tuning: DiscussionSettings) -> None:
+    if submission.identity is not None:
+        if not author.name:
+            raise InvalidInput(
+                errors={"author_name": ["Your token carries no name; give author_name."]}
+            )
+        return
     if not tuning.allow_anonymous:
         raise Unauthorized(
             "This site takes comments from signed-in readers only: send "
@@ -339,13 +355,12 @@ def _author(submission: Submission, tuning: DiscussionSettings) -> rules.Author:
             headers={"WWW-Authenticate": "Bearer"},
         )
     missing = {}
-    if tuning.require_author_name and not name:
+    if tuning.require_author_name and not _clean(submission.author_name):
         missing["author_name"] = ["Give your name."]
-    if tuning.require_author_email and not email:
+    if tuning.require_author_email and not author.email:
         missing["author_email"] = ["Give your email address (it is never shown)."]
     if missing:
         raise InvalidInput(errors=missing)
-    return rules.Author(name=name or ANONYMOUS_NAME, email=email, url=url)
 
 
 def _header_text(value: str | None, limit: int) -> str | None:
@@ -358,8 +373,12 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def _stripped_body(body: str | None) -> str:
+    return strip_bidi_controls(body or "").strip()
+
+
 def _checked_body(body: str, tuning: DiscussionSettings) -> str:
-    body = strip_bidi_controls(body or "").strip()
+    body = _stripped_body(body)
     if not body:
         raise InvalidInput(errors={"body": ["The comment is empty."]})
     if len(body) > tuning.max_comment_length:
@@ -390,26 +409,14 @@ def _parent(post: PostRef, parent_id: int | None, tuning: DiscussionSettings) ->
     return parent
 
 
-def _history(
-    post_id: int, author: rules.Author, body: str, ip: str | None
-) -> tuple[rules.History, tuple]:
+def _history_params(author: rules.Author, body: str, ip: str | None) -> dict:
+    return {"key": author.key, "ip": ip, "body": body, **_same_name_params(author)}
+
+
+def _history(row: list) -> tuple[rules.History, tuple]:
     """What the refusal and status rules need to know of the commenter's past, and the
-    block rules' fingerprint (api/comments/blocks.py), read in one statement: four index
-    probes (author key, address) and three of the small rules table, one round trip."""
-    row = (
-        executor()
-        .execute(
-            _HISTORY_BY_IP if ip else _HISTORY,
-            {
-                "key": author.key,
-                "ip": ip,
-                "post_id": post_id,
-                "body": body,
-                **_same_name_params(author),
-            },
-        )
-        .one()
-    )
+    block rules' fingerprint (api/comments/blocks.py), as read with the post: four
+    index probes (author key, address) and three of the small rules table."""
     latest_by_author, latest_by_ip, duplicate, approved, *block_rules = row
     latest = max((t for t in (latest_by_author, latest_by_ip) if t is not None), default=None)
     history = rules.History(
@@ -418,8 +425,9 @@ def _history(
     return history, tuple(block_rules)
 
 
-def _history_statement(*, by_ip: bool):
-    """Built once: it runs on every submission, and building it costs as much as running it."""
+def _history_columns(post_id, *, by_ip: bool) -> tuple:
+    """The discussion settings and the history, read with the post (`find_post_along`
+    builds the statement once: building it costs as much as running it)."""
     mine = Comment.author_key == bindparam("key")
     latest_by_ip = (
         select(func.max(Comment.created_at))
@@ -428,7 +436,8 @@ def _history_statement(*, by_ip: bool):
         if by_ip
         else null()
     )
-    return select(
+    return (
+        discussion.STORED_VALUES,
         select(func.max(Comment.created_at)).where(mine).scalar_subquery(),
         latest_by_ip,
         exists().where(
@@ -436,7 +445,7 @@ def _history_statement(*, by_ip: bool):
             # IN rather than != so that SQLite, which keeps no statistics, probes
             # (author_key, status, post_id) instead of scanning the post's comments.
             Comment.status.in_(_LIVE_STATUSES),
-            Comment.post_id == bindparam("post_id"),
+            Comment.post_id == post_id,
             Comment.body == bindparam("body"),
         ),
         exists().where(mine, Comment.status == "approved", _SAME_NAME),
@@ -457,8 +466,12 @@ def _same_name_params(author: rules.Author) -> dict:
     return {"identity": author.kind == "identity", "author_name": author.name}
 
 
-_HISTORY = _history_statement(by_ip=False)
-_HISTORY_BY_IP = _history_statement(by_ip=True)
+def _along(post_id) -> tuple:
+    return _history_columns(post_id, by_ip=False)
+
+
+def _along_by_ip(post_id) -> tuple:
+    return _history_columns(post_id, by_ip=True)
 
 
 def editable_until(comment: Comment | SimpleNamespace, tuning: DiscussionSettings) -> datetime:

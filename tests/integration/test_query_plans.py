@@ -242,3 +242,20 @@ def test_the_check_catches_a_scan(app, content):
 def _pg(app) -> bool:
     with app.app_context():
         return db.engine.dialect.name == "postgresql"
+
+
+def test_a_comment_reads_its_post_settings_and_history_in_one_statement(app, client, content):
+    """One round trip before the write (on PostgreSQL a comment took three: the post,
+    the discussion settings, the history)."""
+    comment = {"body": "Another remark.", "author_name": "Bo", "author_email": "bo@example.com"}
+    with recorded_statements(app) as statements:
+        response = client.post(f"/v1/posts/{content['slug']}/comments", json=comment)
+    assert response.status_code == 202, response.get_json()
+    reads = [
+        s
+        for s, _ in statements
+        # (the event-ordering lock is a SELECT on PostgreSQL, taken by the write)
+        if s.lstrip().upper().startswith("SELECT") and "pg_advisory" not in s
+    ]
+    assert len(reads) == 1, "\n\n".join(reads)
+    assert "discussion_settings" in reads[0] and "author_key" in reads[0]
