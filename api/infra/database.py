@@ -39,6 +39,7 @@ def executor(session: Session | None = None) -> Session | Connection:
 
 
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+_READS_OUTSIDE = "marginalia.reads_outside_transaction"  # in session.info: for which transaction
 
 
 def reads_outside_transaction(session: Session | None = None) -> None:
@@ -55,6 +56,7 @@ def reads_outside_transaction(session: Session | None = None) -> None:
         # pysqlite begins a transaction only before a write: its reads already run
         # alone, and switching isolation costs a PRAGMA now and another on check-in.
         session.connection()
+        session.info[_READS_OUTSIDE] = session.get_transaction()
         return
     session.connection(execution_options=_AUTOCOMMIT)
 
@@ -67,5 +69,7 @@ def holds_transaction(session: Session | None = None) -> bool:
         return False
     connection = session.connection()
     if connection.dialect.name == "sqlite":
+        if session.info.get(_READS_OUTSIDE) is not session.get_transaction():
+            return True  # undeclared reads: ending them gives the connection back
         return connection.connection.dbapi_connection.in_transaction
     return connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
