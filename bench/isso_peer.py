@@ -161,9 +161,13 @@ def settle(cpu_seconds: Callable[[], float], *, window: float = 0.25, limit: flo
 
 
 def ensure_installed() -> Path:
-    """bench/.isso-venv with Isso 0.14 and our gunicorn; returns its gunicorn."""
+    """bench/.isso-venv with Isso 0.14 and our gunicorn, C parser included (gunicorn's
+    gthread worker uses it when installed, as ours does); returns its gunicorn."""
     gunicorn = VENV / "bin" / "gunicorn"
-    wanted = {"isso": ISSO_VERSION, "gunicorn": importlib.metadata.version("gunicorn")}
+    wanted = {
+        "isso": ISSO_VERSION,
+        **{name: importlib.metadata.version(name) for name in ("gunicorn", "gunicorn_h1c")},
+    }
     if gunicorn.exists() and _installed(wanted):
         return gunicorn
     print(f"Installing Isso {ISSO_VERSION} into {VENV.relative_to(BENCH.parent)}", flush=True)
