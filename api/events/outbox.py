@@ -91,7 +91,9 @@ def _take_order_lock(session: Session) -> None:
 
 # Core, not the ORM's bulk insert of `Event` (which prepared the rows per call: ~0.2 ms
 # of a comment's intake); built once.
-_INSERT_EVENTS = insert(Event.__table__)
+# `inline`: no RETURNING of the new id, which nobody reads (and which the pipelined
+# writers of a unit of work, api/infra/database.py `pipelined`, could not read).
+_INSERT_EVENTS = insert(Event.__table__).inline()
 
 
 def _insert_events(session: Session, rows: list[dict]) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, PreconditionFailed
-from api.infra.database import db, holds_transaction
+from api.infra.database import db, holds_transaction, pipelined
 from api.infra.sqlite import is_sqlite
 
 T = TypeVar("T")
@@ -138,9 +138,11 @@ class UnitOfWork:
 
     def _commit(self) -> None:
         self.session.flush()  # the changes themselves first, outside the writers' locks
-        for entry in sorted(self._staged.values(), key=lambda staged: staged.order):
-            entry.writer(self.session, entry.value)
-        self._staged.clear()
+        if self._staged:
+            with pipelined(self.session):  # the writers read no results: one round trip
+                for entry in sorted(self._staged.values(), key=lambda staged: staged.order):
+                    entry.writer(self.session, entry.value)
+            self._staged.clear()
         self.session.commit()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.content.models import Author
 from api.errors import Conflict
@@ -131,4 +131,28 @@ def test_reads_outside_a_transaction_hold_none_and_a_write_holds_one(app):
             db.session.flush()
             assert holds_transaction()
         assert not holds_transaction()
+        db.session.remove()
+
+
+_INSERT_AUTHOR = text(
+    "INSERT INTO authors (slug, name, bio, created_at, updated_at, version) "
+    "VALUES (:s, :s, '', :t, :t, 1)"
+)
+
+
+def test_a_staged_writer_the_database_refuses_is_a_409_and_leaves_nothing(app):
+    # On PostgreSQL the staged writers' statements go out pipelined and the refusal
+    # only arrives when the block ends: it must still be the unit of work's 409.
+    def insert_twice(session, slugs):
+        for slug in slugs:
+            session.execute(_INSERT_AUTHOR, {"s": slug, "t": "2026-01-01 00:00:00+00:00"})
+
+    with app.app_context():
+        with unit_of_work() as uow:  # the writer itself writes: a unique slug is stored
+            uow.staged("once", writer=insert_twice, start=list, order=1).append("al")
+        with pytest.raises(Conflict), unit_of_work() as uow:
+            db.session.add(Author(slug="ada", name="Ada"))
+            uow.staged("twice", writer=insert_twice, start=list, order=1).extend(["bo", "bo"])
+        db.session.remove()
+        assert set(db.session.scalars(select(Author.slug))) == {"al"}
         db.session.remove()
