@@ -10,6 +10,7 @@ import os
 import select
 import socket
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,22 @@ def _connected_at_once(port: int, count: int) -> list[http.client.HTTPConnection
     return connections
 
 
+def _wait_until_both_workers_accept(server_pid: int, port: int) -> None:
+    """The server answers as soon as one worker is up; the other may still be loading
+    the app (on a busy machine, seconds later), and would then take no connection of
+    the burst whatever the accept does. Wait until a small burst reaches both."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        probes = _connected_at_once(port, 8)
+        time.sleep(0.3)
+        held = _client_connections_by_worker(server_pid, port)
+        for probe in probes:
+            probe.close()
+        if len(held) == 2 and all(held.values()):
+            return
+    raise AssertionError(f"the workers never both accepted: {held}")
+
+
 def test_a_burst_of_comments_is_shared_by_the_workers_and_stored_exactly(server_env, start):
     env = {**server_env, "MARGINALIA_TRUSTED_PROXIES": "1", "MARGINALIA_RATELIMITS": "false"}
     port = int(env["MARGINALIA_PORT"])
@@ -71,6 +88,7 @@ def test_a_burst_of_comments_is_shared_by_the_workers_and_stored_exactly(server_
     token = run(env, "token", "create", "--role", "admin").stdout.strip()
     staff = {"Authorization": f"Bearer {token}"}
     pending_before = httpx.get(f"{base}/v1/moderation/counts", headers=staff).json()["pending"]
+    _wait_until_both_workers_accept(server.process.pid, port)
 
     connections = _connected_at_once(port, COMMENTERS)
     barrier = threading.Barrier(COMMENTERS)
