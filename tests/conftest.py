@@ -11,6 +11,7 @@ import ipaddress
 import os
 import select
 import socket
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from urllib.parse import quote, urlsplit
@@ -269,3 +270,14 @@ def listener() -> Iterator[socket.socket]:
 def assert_untouched(sock: socket.socket) -> None:
     readable, _, _ = select.select([sock], [], [], 0.05)
     assert not readable, "the refused target received a connection"
+
+
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """Terminate a server a test started, and kill it if it has not ended in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -35,6 +35,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.conftest import stop_process
+
 VCL = Path(__file__).resolve().parents[2] / "deploy" / "varnish" / "default.vcl"
 # The shipped backend; tests point the same VCL at their own port and change nothing else.
 BACKEND = re.compile(r'(backend marginalia \{\s*\.host = "127\.0\.0\.1";\s*\.port = )"8000";')
@@ -312,13 +314,8 @@ class VarnishNode:
         return request(self.port, "PURGE", "/", {header: keys}, source=source)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout=10)
 
 
 @pytest.fixture(scope="session")

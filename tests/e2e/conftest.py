@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, TEST_REDIS_URL, stop_process
 
 MARGINALIA = str(Path(sys.executable).with_name("marginalia"))
 
@@ -110,13 +110,7 @@ class Running:
         )
 
     def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=20)
         if self.output.closed:
             return ""
         self.output.seek(0)
