@@ -50,8 +50,11 @@ def served(server_env, start) -> Served:  # noqa: F811
     return Served(base_url, server_env, process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module, not session: Playwright's sync API keeps its event loop running in this
+    # thread while it is open, so any later test in the same worker that runs an
+    # event loop of its own (tests/unit/test_serving_*) would find one already running.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
