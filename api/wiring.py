@@ -57,23 +57,44 @@ REACTIONS: tuple[Reaction, ...] = (
 )
 
 # After the commit, in the worker: each consumer sees every event it names, in order.
+# One whose `needed` says no (nothing configured for it) skips the new events unread.
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Every event becomes a delivery to each webhook endpoint that wants it (the payload
     # is read when the delivery is sent).
-    Subscription("webhooks", None, webhooks.fan_out, reads_data=False),
+    Subscription(
+        "webhooks",
+        None,
+        webhooks.fan_out,
+        reads_data=False,
+        needed=webhooks.any_active_endpoint,
+    ),
     # A post's links become pingback entries on our posts and pings to other sites.
     Subscription("linkbacks", linkbacks.POST_EVENTS, linkbacks.on_post_changed),
     # A change anonymous readers can see is purged from the CDN or Varnish by its keys
     # (only events with keys are read: a pending comment's has none).
     Subscription(
-        "cdn", None, cdn_purging.on_event, where=event_models.Event.cache_keys.is_not(None)
+        "cdn",
+        None,
+        cdn_purging.on_event,
+        where=event_models.Event.cache_keys.is_not(None),
+        needed=cdn_purging.purger_configured,
     ),
     # A moderator's spam or ham decision becomes a report to the Akismet-protocol service.
-    Subscription("akismet", akismet_feedback.EVENTS, akismet_feedback.on_moderated),
+    Subscription(
+        "akismet",
+        akismet_feedback.EVENTS,
+        akismet_feedback.on_moderated,
+        needed=akismet_feedback.akismet_configured,
+    ),
     # An approved reply becomes a notice to its parent's confirmed subscribers.
-    Subscription("notifications", notify.EVENTS, notify.on_comment_event),
+    Subscription(
+        "notifications",
+        notify.EVENTS,
+        notify.on_comment_event,
+        needed=notify.mail_configured,
+    ),
     # A change to what a feed shows pings the WebSub hub, when one is configured.
-    Subscription("websub", websub.EVENTS, websub.on_feed_changed),
+    Subscription("websub", websub.EVENTS, websub.on_feed_changed, needed=websub.hub_configured),
 )
 
 MODELS = (

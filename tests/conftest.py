@@ -233,8 +233,8 @@ def subscribe(app, monkeypatch) -> Callable[..., None]:
 
     dispatcher = dispatcher_of(app)
 
-    def add(consumer: str, event_types, handler) -> None:
-        added = Subscription(consumer, tuple(event_types), handler)
+    def add(consumer: str, event_types, handler, **options) -> None:
+        added = Subscription(consumer, tuple(event_types), handler, **options)
         monkeypatch.setattr(dispatcher, "subscriptions", (*dispatcher.subscriptions, added))
 
     return add

@@ -43,6 +43,11 @@ def purger_of(app) -> CombinedPurger:
     return purger
 
 
+def purger_configured() -> bool:
+    """Whether a purge could be sent at all (no CDN or Varnish: nothing to do per event)."""
+    return bool(purger_of(current_app))
+
+
 def on_event(event) -> None:
     """Queue a purge of the event's keys, when it has some and a purger is configured."""
     if not event.cache_keys or not purger_of(current_app):

@@ -32,6 +32,11 @@ RETRY_SCHEDULE = (60, 600, 3600, 21600)
 BATCH = 50
 
 
+def akismet_configured() -> bool:
+    """Whether a report could be sent at all (no Akismet key: nothing to do per event)."""
+    return bool(current_app.config["MARGINALIA"].akismet_key)
+
+
 def on_moderated(event) -> None:
     """Record the report a moderator's decision calls for (in the consumer's unit of work)."""
     settings = current_app.config["MARGINALIA"]

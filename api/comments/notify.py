@@ -191,13 +191,18 @@ def unsubscribe(token: str, secret: str) -> dict:
 # --- the consumer: approved replies -----------------------------------------------------
 
 
+def mail_configured() -> bool:
+    """Whether a notice could be sent at all (no SMTP server: nothing to do per event)."""
+    return bool(current_app.config["MARGINALIA"].smtp_host)
+
+
 def on_comment_event(event) -> None:
     """A comment became approved: its parent's confirmed subscribers, and its post's
     thread subscribers, get a notice."""
     data = event.data.get("comment") or {}
     if data.get("status") != "approved" or data.get("type") != "comment":
         return
-    if not current_app.config["MARGINALIA"].smtp_host:
+    if not mail_configured():
         return
     reply = db.session.get(Comment, data["id"]) if data["id"] <= MAX_ID else None
     if reply is None or reply.status != "approved":

@@ -56,6 +56,11 @@ class Subscription:
     where: ColumnElement[bool] | None = None
     # False: the handler reads no `event.data` (not decoded; read if touched after all).
     reads_data: bool = True
+    # When this says False the handler would do nothing with any event (nothing is
+    # configured for it: no SMTP server, no webhook endpoint): the cursor moves past the
+    # new events without reading them. Asked after the latest event id is read, so an
+    # event recorded after what it depends on (the first endpoint, say) is never skipped.
+    needed: Callable[[], bool] | None = None
 
     @property
     def patterns(self) -> list[str]:
@@ -113,7 +118,13 @@ def _advance_batch(subscription: Subscription, batch: int, handling: list[bool])
             if db.session.get(EventCursor, subscription.consumer) is None:
                 return None
             return 0  # another worker holds this consumer right now
-        events, read_to = _events_after(cursor.last_event_id, batch, subscription)
+        latest = None
+        if subscription.needed is not None:
+            latest = latest_event_id()
+            if latest > cursor.last_event_id and not subscription.needed():
+                cursor.last_event_id = latest
+                return 0
+        events, read_to = _events_after(cursor.last_event_id, batch, subscription, latest)
         handling.append(True)
         for event in events:
             subscription.handler(event)
@@ -164,7 +175,7 @@ def _locked_cursor(name: str) -> EventCursor | None:
 
 
 def _events_after(
-    last_event_id: int, batch: int, subscription: Subscription
+    last_event_id: int, batch: int, subscription: Subscription, latest: int | None = None
 ) -> tuple[list[Event], int]:
     """The next events the subscription wants, and the id its cursor may move to.
 
@@ -176,7 +187,8 @@ def _events_after(
     if subscription.event_types is None and subscription.where is None:
         events = list(db.session.scalars(feed_query(events_query, last_event_id, batch, None)))
         return events, events[-1].id if events else last_event_id
-    latest = latest_event_id()
+    if latest is None:
+        latest = latest_event_id()
     patterns = None if subscription.event_types is None else subscription.patterns
     query = feed_query(events_query, last_event_id, batch, patterns).where(Event.id <= latest)
     if subscription.where is not None:

@@ -68,6 +68,11 @@ def topics_for(event, settings: Settings) -> list[str]:
     return _both(settings, "comments", {}) + _both(settings, "comments", {"post": found.slug})
 
 
+def hub_configured() -> bool:
+    """Whether there is a hub to ping (none: nothing to do per event)."""
+    return bool(current_app.config["MARGINALIA"].websub_hub_url)
+
+
 def on_feed_changed(event) -> None:
     settings = current_app.config["MARGINALIA"]
     if not settings.websub_hub_url:

@@ -34,6 +34,11 @@ def fan_out(event) -> None:
     add_deliveries(event.id, event.type, wanted)
 
 
+def any_active_endpoint() -> bool:
+    """Whether fan-out has anyone to tell (shared with `fan_out` in this unit of work)."""
+    return bool(unit_of_work.current().remembered("webhooks.active_endpoints", _active_endpoints))
+
+
 def _active_endpoints() -> list:
     return db.session.execute(
         select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(

@@ -249,6 +249,31 @@ def test_a_typed_consumer_reads_only_its_events_and_moves_past_the_rest(
     assert seen == ["post.published", "post.published"]
 
 
+def test_a_consumer_with_nothing_configured_moves_past_events_unread(app, publish, subscribe):
+    """No SMTP server, no hub, no endpoint: the consumer's handler would do nothing, so
+    its events are not read; once it is configured, it hears of what comes next."""
+    configured, seen = [], []
+    subscribe(
+        "test-unconfigured",
+        in_area("post"),
+        lambda event: seen.append(event.data["post"]["title"]),
+        needed=lambda: bool(configured),
+    )
+    publish("Before")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        cursor = db.session.get(EventCursor, "test-unconfigured").last_event_id
+        latest = latest_event_id()
+        db.session.remove()
+    assert seen == [] and cursor == latest
+    configured.append(True)
+    publish("After")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        db.session.remove()
+    assert seen == ["After"]
+
+
 def test_handlers_run_without_holding_the_write_lock(app, publish, subscribe):
     """A batch of events must not keep other writers out while its handlers run: on
     SQLite the cursor's move, flushed early, held the one write lock for the whole

@@ -94,6 +94,17 @@ def test_fan_out_is_idempotent(app, receiver, hook, publish, work):
     assert len(receiver.received) == 1
 
 
+def test_events_before_the_first_endpoint_are_passed_over_and_later_ones_delivered(
+    app, receiver, hook, publish, work
+):
+    publish("Nobody listens")
+    work()  # no endpoint: fan-out moves past the event without reading it
+    hook(receiver.url, ["post.*"])
+    publish("Someone listens")
+    work()
+    assert [r.json["data"]["post"]["title"] for r in receiver.received] == ["Someone listens"]
+
+
 def test_a_healthy_endpoint_receives_events_in_order_over_one_connection(
     client, admin, receiver, hook, publish, work
 ):
