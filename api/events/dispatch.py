@@ -22,7 +22,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer
 
 from api.errors import Conflict
@@ -58,8 +60,7 @@ class Subscription:
     reads_data: bool = True
     # When this says False the handler would do nothing with any event (nothing is
     # configured for it: no SMTP server, no webhook endpoint): the cursor moves past the
-    # new events without reading them. Asked after the latest event id is read, so an
-    # event recorded after what it depends on (the first endpoint, say) is never skipped.
+    # new events without reading them (`_move_past_if_unneeded`).
     needed: Callable[[], bool] | None = None
 
     @property
@@ -80,7 +81,12 @@ class Dispatcher:
     def dispatch_pending(self, batch: int = 500) -> int:
         """Feed each consumer the events it has not seen; returns how many were handled."""
         handled = 0
+        unneeded = _move_past_if_unneeded(
+            [subscription for subscription in self.subscriptions if subscription.needed]
+        )
         for subscription in self.subscriptions:
+            if subscription.consumer in unneeded:
+                continue
             try:
                 handled += _advance(subscription, batch)
             except Exception:
@@ -88,6 +94,41 @@ class Dispatcher:
                 # event on the next run because its cursor did not move.
                 log.exception("event consumer %s failed; will retry", subscription.consumer)
         return handled
+
+
+def _move_past_if_unneeded(subscriptions: list[Subscription]) -> set[str]:
+    """The consumers with nothing configured, their cursors moved to the latest event
+    together, in one unit of work (not one each: it runs a few times a second).
+
+    The latest id is read before asking, so an event recorded after what a consumer
+    depends on (the first webhook endpoint) is never stepped over. A cursor only moves
+    forward: another worker that found the consumer needed may hold it meanwhile. A
+    consumer without a cursor gets one at the latest event, not at the first: turning
+    it on later starts from then, not with the whole history."""
+    if not subscriptions:
+        return set()
+    with unit_of_work():
+        latest = latest_event_id()
+        unneeded = {s.consumer for s in subscriptions if not s.needed()}
+        if unneeded:
+            moved = db.session.execute(
+                update(EventCursor)
+                .where(EventCursor.name.in_(unneeded), EventCursor.last_event_id < latest)
+                .values(last_event_id=latest)
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount < len(unneeded):
+                _create_cursors(unneeded, latest)
+    return unneeded
+
+
+def _create_cursors(names: set[str], at: int) -> None:
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(EventCursor.__table__)
+        .values([{"name": name, "last_event_id": at} for name in sorted(names)])
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
 
 
 def _advance(subscription: Subscription, batch: int) -> int:
@@ -118,13 +159,7 @@ def _advance_batch(subscription: Subscription, batch: int, handling: list[bool])
             if db.session.get(EventCursor, subscription.consumer) is None:
                 return None
             return 0  # another worker holds this consumer right now
-        latest = None
-        if subscription.needed is not None:
-            latest = latest_event_id()
-            if latest > cursor.last_event_id and not subscription.needed():
-                cursor.last_event_id = latest
-                return 0
-        events, read_to = _events_after(cursor.last_event_id, batch, subscription, latest)
+        events, read_to = _events_after(cursor.last_event_id, batch, subscription)
         handling.append(True)
         for event in events:
             subscription.handler(event)
@@ -175,7 +210,7 @@ def _locked_cursor(name: str) -> EventCursor | None:
 
 
 def _events_after(
-    last_event_id: int, batch: int, subscription: Subscription, latest: int | None = None
+    last_event_id: int, batch: int, subscription: Subscription
 ) -> tuple[list[Event], int]:
     """The next events the subscription wants, and the id its cursor may move to.
 
@@ -187,8 +222,7 @@ def _events_after(
     if subscription.event_types is None and subscription.where is None:
         events = list(db.session.scalars(feed_query(events_query, last_event_id, batch, None)))
         return events, events[-1].id if events else last_event_id
-    if latest is None:
-        latest = latest_event_id()
+    latest = latest_event_id()
     patterns = None if subscription.event_types is None else subscription.patterns
     query = feed_query(events_query, last_event_id, batch, patterns).where(Event.id <= latest)
     if subscription.where is not None:
