@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Connection, MetaData
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints make Alembic migrations identical on SQLite and PostgreSQL.
@@ -79,23 +79,37 @@ def holds_transaction(session: Session | None = None) -> bool:
     return connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
 
 
+_PIPELINED = "marginalia.pipelined"  # in session.info while a pipelined block is open
+
+
 @contextmanager
 def pipelined(session: Session) -> Iterator[None]:
-    """PostgreSQL: the block's statements go out together and their results come back
-    in one round trip when it ends (psycopg's pipeline mode), for writes whose results
-    nobody reads (a unit of work's staged writers: the event-ordering lock, the events,
-    the status counts: three round trips in one, measured on every comment's commit).
-    A statement the database refuses raises when the block ends; a broken constraint
-    as SQLAlchemy's IntegrityError, as outside the block. Elsewhere: the block as is."""
+    """PostgreSQL: the block's statements go out together, and come back in one round
+    trip when it ends (psycopg's pipeline mode), except where a result is read (a fetch
+    sends what waits and reads it). For writes whose results nobody reads: a unit of
+    work's staged writers and its COMMIT (`commit_pipelined`). Inside another pipelined
+    block it is part of that one. A statement the database refuses raises when the
+    block ends, as the SQLAlchemy error it would be outside (a broken constraint: an
+    IntegrityError). Elsewhere: the block as is."""
     connection = session.connection()
-    raw = connection.connection.dbapi_connection
-    if connection.dialect.driver != "psycopg":
+    if connection.dialect.driver != "psycopg" or session.info.get(_PIPELINED):
         yield
         return
     import psycopg
 
+    session.info[_PIPELINED] = True
     try:
-        with raw.pipeline():
+        with connection.connection.dbapi_connection.pipeline():
             yield
-    except psycopg.IntegrityError as error:
-        raise IntegrityError("(pipelined statements)", None, error) from error
+    except psycopg.Error as error:
+        raise DBAPIError.instance("(pipelined statements)", None, error, psycopg.Error) from error
+    finally:
+        session.info.pop(_PIPELINED, None)
+
+
+def commit_pipelined(session: Session) -> None:
+    """In a pipelined block: COMMIT goes out with the block's statements, in its round
+    trip; the session's own commit after the block then sends nothing (the connection
+    is idle). Outside one, nothing: the session's commit sends it."""
+    if session.info.get(_PIPELINED):
+        session.connection().exec_driver_sql("COMMIT")

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.errors import Conflict, PreconditionFailed
-from api.infra.database import db, holds_transaction, pipelined
+from api.infra.database import commit_pipelined, db, holds_transaction, pipelined
 from api.infra.sqlite import is_sqlite
 
 T = TypeVar("T")
@@ -136,14 +136,17 @@ class UnitOfWork:
         except StaleDataError:
             raise PreconditionFailed(stale) from None
 
-    def _commit(self) -> None:
+    def _write_staged(self) -> None:
+        """The changes, then the staged writes; on PostgreSQL the writers read no
+        results, so they and the COMMIT go out pipelined, in one round trip."""
         self.session.flush()  # the changes themselves first, outside the writers' locks
-        if self._staged:
-            with pipelined(self.session):  # the writers read no results: one round trip
-                for entry in sorted(self._staged.values(), key=lambda staged: staged.order):
-                    entry.writer(self.session, entry.value)
+        if not self._staged:
+            return
+        with pipelined(self.session):
+            for entry in sorted(self._staged.values(), key=lambda staged: staged.order):
+                entry.writer(self.session, entry.value)
             self._staged.clear()
-        self.session.commit()
+            commit_pipelined(self.session)
 
 
 @contextmanager
@@ -160,7 +163,8 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     session.info[_KEY] = uow
     try:
         yield uow
-        uow._commit()
+        uow._write_staged()
+        session.commit()  # sends nothing when the COMMIT went with the staged writes
     except IntegrityError:
         # Wherever it surfaced: an explicit flush, an autoflush before a query, the commit.
         session.rollback()
