@@ -156,6 +156,22 @@ def test_ipv6_clients_are_counted_by_their_64(post, submit, discussion, limits):
     assert mapped.status_code == 202
 
 
+def test_with_rate_limits_off_no_comment_is_counted_or_refused(
+    post, submit, discussion, monkeypatch
+):
+    from api.web.ratelimits import limiter
+
+    monkeypatch.setattr(limiter, "enabled", False)  # as MARGINALIA_RATELIMITS=false
+    discussion(flood_interval=0)
+    ip = new_ip()
+    answers = [
+        submit(post["slug"], f"Comment {n}.", ip=ip, author_email=f"off{n}@example.org")
+        for n in range(7)  # over the 5 a minute an address may send
+    ]
+    assert [r.status_code for r in answers] == [202] * 7
+    assert not any("RateLimit" in r.headers for r in answers)
+
+
 def test_reads_are_not_limited(client, post):
     for _ in range(10):
         response = client.get(f"/v1/posts/{post['slug']}/comments")
