@@ -16,13 +16,13 @@ import asyncio
 import io
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote_to_bytes
 
 from api.serving import slow_clients
 from api.serving.limits import ReadLimits
 from api.serving.problems import SERVER, problem_body, problem_headers
 from api.serving.slow_clients import SlowClientTally
+from api.serving.threads import AppThreads
 
 # After refusing a body the client is probably still sending it. Closing with its
 # bytes unread makes the kernel answer with a reset, and most clients then report
@@ -55,7 +55,7 @@ class BufferedWSGI:
         self.limits = limits
         self.multiprocess = multiprocess
         self.tally = SlowClientTally()
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="wsgi")
+        self.threads = AppThreads(threads, self.call_app, name="wsgi")
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":  # no WebSocket routes; lifespan is off (api/server.py)
@@ -83,8 +83,7 @@ class BufferedWSGI:
         except ClientGone:
             return
         environ = build_environ(scope, body, multiprocess=self.multiprocess)
-        loop = asyncio.get_running_loop()
-        status, headers, payload = await loop.run_in_executor(self.pool, self.call_app, environ)
+        status, headers, payload = await self.threads.submit(environ)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
@@ -119,7 +118,7 @@ class BufferedWSGI:
         return status, headers, payload
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.threads.close()
 
 
 async def _read_body(receive, limit: int) -> bytes:
