@@ -17,7 +17,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import Boolean, bindparam, exists, func, insert, null, or_, select
+from sqlalchemy import (
+    Boolean,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 
 from api.auth.oidc import Identity
 from api.comments import blocks, defences, discussion, notify, rules, status_counts
@@ -443,8 +453,10 @@ def _history_columns(post_id, *, by_ip: bool) -> tuple:
         exists().where(
             mine,
             # IN rather than != so that SQLite, which keeps no statistics, probes
-            # (author_key, status, post_id) instead of scanning the post's comments.
-            Comment.status.in_(_LIVE_STATUSES),
+            # (author_key, status, post_id) instead of scanning the post's comments. The
+            # statuses are written into the statement: as an expanding parameter its
+            # SQL was rebuilt on every execution (~1.7% of a comment's samples).
+            Comment.status.in_([literal_column(f"'{status}'") for status in _LIVE_STATUSES]),
             Comment.post_id == post_id,
             Comment.body == bindparam("body"),
         ),
