@@ -81,9 +81,14 @@ class Dispatcher:
     def dispatch_pending(self, batch: int = 500) -> int:
         """Feed each consumer the events it has not seen; returns how many were handled."""
         handled = 0
-        unneeded = _move_past_if_unneeded(
-            [subscription for subscription in self.subscriptions if subscription.needed]
-        )
+        try:
+            unneeded = _move_past_if_unneeded(
+                [subscription for subscription in self.subscriptions if subscription.needed]
+            )
+        except Exception:
+            # Then each consumer runs as if needed (its handler finds nothing to do).
+            log.exception("event consumers: moving the idle ones failed; running each")
+            unneeded = set()
         for subscription in self.subscriptions:
             if subscription.consumer in unneeded:
                 continue

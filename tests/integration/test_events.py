@@ -274,6 +274,21 @@ def test_a_consumer_with_nothing_configured_moves_past_events_unread(app, publis
     assert seen == ["After"]
 
 
+def test_a_failing_configuration_check_holds_no_consumer_back(app, publish, subscribe, caplog):
+    def broken():
+        raise RuntimeError("settings unreadable")
+
+    seen, checked = [], []
+    subscribe("test-checked", in_area("post"), lambda e: checked.append(e.id), needed=broken)
+    subscribe("test-plain", in_area("post"), lambda e: seen.append(e.id))
+    publish("Still heard")
+    with app.app_context():
+        dispatch.dispatch_pending()
+        db.session.remove()
+    assert len(seen) == 1 and checked == seen  # each ran as if needed
+    assert "moving the idle ones failed" in caplog.text
+
+
 def test_handlers_run_without_holding_the_write_lock(app, publish, subscribe):
     """A batch of events must not keep other writers out while its handlers run: on
     SQLite the cursor's move, flushed early, held the one write lock for the whole
