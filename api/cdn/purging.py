@@ -17,12 +17,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from api.cdn.models import CdnPurge
 from api.cdn.purgers import CombinedPurger, purger_from_settings
-from api.infra.database import db
+from api.infra.database import db, insert_new_rows
 from api.infra.pagination import CursorCodec, Page, SortKey, paginate
 from api.infra.queue import enqueue_after_commit
 from api.infra.timestamps import utcnow
@@ -50,7 +48,7 @@ def purger_configured() -> bool:
 
 def on_event(event) -> None:
     """Queue a purge of the event's keys, when it has some and a purger is configured."""
-    if not event.cache_keys or not purger_of(current_app):
+    if not event.cache_keys or not purger_configured():
         return
     now = utcnow()
     row = {
@@ -62,11 +60,7 @@ def on_event(event) -> None:
         "next_attempt_at": now,
         "created_at": now,
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(CdnPurge.__table__).values(row).on_conflict_do_nothing(index_elements=["event_id"])
-    )
+    insert_new_rows(CdnPurge.__table__, row, unique=["event_id"])
     enqueue_after_commit("purge_cdn")
 
 

@@ -39,8 +39,7 @@ def akismet_configured() -> bool:
 
 def on_moderated(event) -> None:
     """Record the report a moderator's decision calls for (in the consumer's unit of work)."""
-    settings = current_app.config["MARGINALIA"]
-    if not settings.akismet_key:
+    if not akismet_configured():
         return
     comment_id = (event.data.get("comment") or {}).get("id")
     comment = db.session.get(Comment, comment_id) if comment_id and comment_id <= MAX_ID else None
@@ -53,6 +52,7 @@ def on_moderated(event) -> None:
         kind = "ham"  # Akismet held it; a moderator says otherwise
     else:
         return
+    settings = current_app.config["MARGINALIA"]
     post = find_post(post_id=comment.post_id, site_url=settings.site_url)
     now = utcnow()
     db.session.add(

@@ -23,15 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer
 
 from api.errors import Conflict
 from api.events.catalogue import EventType
 from api.events.feed import feed_query, latest_event_id
 from api.events.models import Event, EventCursor
-from api.infra.database import db
+from api.infra.database import db, insert_new_rows
 from api.infra.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -123,17 +121,9 @@ def _move_past_if_unneeded(subscriptions: list[Subscription]) -> set[str]:
                 .execution_options(synchronize_session=False)
             )
             if moved.rowcount < len(unneeded):
-                _create_cursors(unneeded, latest)
+                rows = [{"name": name, "last_event_id": latest} for name in sorted(unneeded)]
+                insert_new_rows(EventCursor.__table__, rows, unique=["name"])
     return unneeded
-
-
-def _create_cursors(names: set[str], at: int) -> None:
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(EventCursor.__table__)
-        .values([{"name": name, "last_event_id": at} for name in sorted(names)])
-        .on_conflict_do_nothing(index_elements=["name"])
-    )
 
 
 def _advance(subscription: Subscription, batch: int) -> int:

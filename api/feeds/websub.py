@@ -74,10 +74,9 @@ def hub_configured() -> bool:
 
 
 def on_feed_changed(event) -> None:
-    settings = current_app.config["MARGINALIA"]
-    if not settings.websub_hub_url:
+    if not hub_configured():
         return
-    topics = topics_for(event, settings)
+    topics = topics_for(event, current_app.config["MARGINALIA"])
     if topics:
         enqueue_after_commit("ping_websub_hub", topics)
 

@@ -5,7 +5,8 @@ from contextlib import contextmanager
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -40,6 +41,15 @@ def executor(session: Session | None = None) -> Session | Connection:
     if session.new or session.dirty or session.deleted:
         return session
     return session.connection()
+
+
+def insert_new_rows(table: Table, rows: dict | list[dict], *, unique: list[str]) -> None:
+    """Insert the rows whose `unique` columns match no stored row, skipping the others
+    (INSERT ... ON CONFLICT DO NOTHING, in each database's dialect): for consumers that
+    may replay an event after a crash."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=unique))
 
 
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}

@@ -12,13 +12,11 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from api.events import catalogue as events
 from api.events.feed import type_matches
 from api.infra import unit_of_work
-from api.infra.database import db
+from api.infra.database import db, insert_new_rows
 from api.infra.timestamps import utcnow
 from api.webhooks.draining import request_drain_after_commit
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -65,13 +63,7 @@ def add_deliveries(event_id: int, event_type: str, endpoint_ids: list[int]) -> N
         }
         for endpoint_id in endpoint_ids
     ]
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(WebhookDelivery.__table__)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
-    )
+    insert_new_rows(WebhookDelivery.__table__, rows, unique=["endpoint_id", "event_id"])
 
     for endpoint_id in endpoint_ids:
         request_drain_after_commit(endpoint_id)
